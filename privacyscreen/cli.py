@@ -1,0 +1,80 @@
+"""Command line: thin shells over library calls that return data.
+
+Exit codes: 0 every photo screened, 1 some could not be, 2 usage error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from . import __version__, models, redact, report, screen
+from .messages import LANGUAGES, default_language, say
+from .policy import ERROR
+
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGUAGES), default=default_language, show_default="from locale",
+    help="Language of messages (en, nl).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="privacyscreen")
+def main() -> None:
+    """Screen workplace photos before they are shared: find faces, make them unrecognisable,
+    remove identifying metadata, and report a verdict per photo."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the safe copies (created if needed). Originals are never changed.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON report file [default: OUT/privacyscreen-report.json].")
+@click.option("--style", type=click.Choice(redact.STYLES), default="blur", show_default=True,
+              help="How faces are made unrecognisable.")
+@click.option("--shape", type=click.Choice(redact.SHAPES), default="ellipse", show_default=True,
+              help="Shape of the redacted area.")
+@lang_option
+def run(inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style: str, shape: str, lang: str) -> None:
+    """Screen photos and folders (recursively) and write safe copies under OUT."""
+    for item in inputs:
+        if item.is_dir() and item.resolve() == out_dir.resolve():
+            raise click.UsageError(f"--out must be another folder than the input {item}")
+    settings = screen.Settings(style=style, shape=shape)
+    report_path = report_path or out_dir / "privacyscreen-report.json"
+    jobs = screen.plan(inputs, out_dir)
+    with tqdm(total=len(jobs), unit="photo", disable=None, leave=False) as bar:
+
+        def show(result: screen.Screening) -> None:
+            reasons = [result.error] if result.error else result.reasons
+            line = f"{say(result.verdict, lang)}: {result.source}: " + "; ".join(r.text(lang) for r in reasons)
+            bar.write(line)
+            bar.update()
+
+        results = screen.run(jobs, settings, show)
+    report.write_json(results, settings, report_path)
+    tally = report.counts(results)
+    parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
+    click.echo(say("summary", lang, total=len(results), counts=parts or "0"))
+    click.echo(say("summary-outputs", lang, out=out_dir, report=report_path))
+    if tally[ERROR]:
+        click.echo(say("summary-errors", lang, count=tally[ERROR]), err=True)
+        raise SystemExit(1)
+
+
+@main.group("models")
+def models_group() -> None:
+    """Inspect the bundled detection models."""
+
+
+@models_group.command("verify")
+def models_verify() -> None:
+    """Check every bundled model file against its checksum in the manifest."""
+    problems = models.verify()
+    for name, problem in problems.items():
+        click.echo(f"{name}: {problem or 'ok'}")
+    if any(problems.values()):
+        raise SystemExit(1)

@@ -1,0 +1,36 @@
+"""Detectors turn upright RGB pixels into Findings. One module per detector; register it here.
+
+A detector is a class with a `name` and a `detect(pixels) -> list[Finding]` method. It loads
+its model once, in `__init__`, and knows nothing of policy, files or other detectors.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from ..findings import Finding
+from .blazeface import BlazeFace
+from .centerface import CenterFace
+
+
+class Detector(Protocol):
+    name: str
+
+    def detect(self, pixels: np.ndarray) -> list[Finding]: ...
+
+
+REGISTRY: dict[str, type[Detector]] = {
+    CenterFace.name: CenterFace,
+    BlazeFace.name: BlazeFace,
+}
+DEFAULT = ("centerface", "blazeface")
+
+
+def create(names: tuple[str, ...] = DEFAULT) -> list[Detector]:
+    """Instantiate detectors by name (each loads its model once)."""
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise ValueError(f"unknown detector(s): {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+    return [REGISTRY[n]() for n in names]

