@@ -16,7 +16,7 @@ pillow_heif.register_heif_opener()
 
 MAX_PIXELS = 100_000_000  # 100 megapixels: well above any phone photo, far below a bomb
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MULTI_FRAME_OK = {"MPO"}  # MPO: the first frame is the photo; the others are never written
+MULTI_FRAME_OK = {"MPO", "HEIF"}  # the first (primary) image is the photo; the others are never written
 FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF", "TIFF", "BMP", "GIF"}
 
 # EXIF tags whose mere presence identifies a person, a device or a place.

@@ -1,0 +1,48 @@
+"""Shared fixtures: real photos from samples/, real models, real files in tmp_path."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from privacyscreen.screen import Screener
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def screener():
+    """One Screener (models loaded once) for the whole test session."""
+    with Screener() as s:
+        yield s
+
+
+@pytest.fixture
+def portrait() -> Path:
+    """A real photo of one person, face clearly visible."""
+    return SAMPLES / "astronaut.png"
+
+
+@pytest.fixture
+def portrait_jpeg() -> Path:
+    """A real JPEG photo of one person."""
+    return SAMPLES / "grace_hopper.jpg"
+
+
+@pytest.fixture
+def no_people() -> Path:
+    """A real photo without any person."""
+    return SAMPLES / "coffee.png"
+
+
+def pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

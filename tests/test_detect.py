@@ -1,0 +1,53 @@
+"""Faces are found in real photos, from close-ups down to about 16 px, and not where there are none."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from privacyscreen.findings import iou
+
+from .conftest import pixels
+
+ASTRONAUT_FACE = (180, 60, 110, 130)
+
+
+def faces(screener, img):
+    from privacyscreen.findings import merge
+
+    return merge([f for d in screener.detectors for f in d.detect(img)])
+
+
+def test_the_face_in_a_portrait_is_found(screener, portrait):
+    found = faces(screener, pixels(portrait))
+    assert len(found) == 1
+    assert iou(found[0].box, ASTRONAUT_FACE) > 0.4
+
+
+def test_no_face_is_found_in_a_photo_without_people(screener, no_people):
+    assert faces(screener, pixels(no_people)) == []
+
+
+def test_a_full_frame_close_up_is_found(screener, portrait):
+    x, y, w, h = ASTRONAUT_FACE
+    close_up = np.asarray(Image.fromarray(pixels(portrait)[y - 20 : y + h + 20, x - 20 : x + w + 20]).resize((1200, 1400)))
+    found = faces(screener, close_up)
+    assert found and max(f.box[2] * f.box[3] for f in found) > 0.3 * 1200 * 1400
+
+
+def test_small_faces_in_a_12_megapixel_photo_are_found(screener, portrait, no_people):
+    """The portrait shrunk so the face is about 20 px high, pasted into a 4000 x 3000 scene."""
+    canvas = Image.open(no_people).convert("RGB").resize((4000, 3000))
+    small = Image.open(portrait).convert("RGB").resize((80, 80))  # face ~ 20 px
+    spots = [(300, 2500), (2000, 1500), (3700, 200)]
+    for spot in spots:
+        canvas.paste(small, spot)
+    found = faces(screener, np.asarray(canvas))
+    for sx, sy in spots:
+        face = (sx + 28, sy + 9, 17, 21)
+        assert any(iou(f.box, face) > 0.2 or _covers(f.box, face) for f in found), f"missed face at {spot}"
+
+
+def _covers(box, face):
+    x, y, w, h = face
+    return box[0] <= x + w / 2 <= box[0] + box[2] and box[1] <= y + h / 2 <= box[1] + box[3]

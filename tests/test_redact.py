@@ -1,0 +1,44 @@
+"""Redaction destroys what was in the face box, for every style and shape, and nothing else."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from privacyscreen import redact
+
+from .conftest import pixels
+
+
+@pytest.mark.parametrize("style", redact.STYLES)
+@pytest.mark.parametrize("shape", redact.SHAPES)
+def test_every_style_leaves_almost_no_information_in_the_face_box(portrait, style, shape):
+    img = pixels(portrait)
+    box = (180, 60, 110, 130)  # the astronaut's face
+    out = redact.redact(img, [box], style, shape)
+    x, y, w, h = box
+    before, after = img[y : y + h, x : x + w], out[y : y + h, x : x + w]
+    assert np.abs(after.astype(int) - before).mean() > 10
+    # a light blur keeps fine detail a model can use; ours keeps almost none (pixelate: cell edges only)
+    assert detail(after) < 0.25 * detail(before), f"{style}/{shape} keeps detail {detail(after):.2f}"
+    if style != "fill":
+        # far from the box the photo is untouched
+        assert (out[400:, :] == img[400:, :]).all()
+
+
+def detail(region: np.ndarray) -> float:
+    """Mean horizontal gradient: how much fine structure a region holds."""
+    return float(np.abs(np.diff(region.astype(float), axis=1)).mean())
+
+
+def test_grow_adds_a_margin_that_grows_with_the_face():
+    small, large = redact.grow((100, 100, 10, 10), 1.5), redact.grow((100, 100, 200, 200), 1.5)
+    assert small[2] >= 18  # at least 4 px each side
+    assert large[2] == 300 and large[0] == 50
+
+
+def test_boxes_at_the_edge_of_the_photo_are_redacted_without_error(portrait):
+    img = pixels(portrait)
+    out = redact.redact(img, [(-20, -20, 60, 60), (img.shape[1] - 30, img.shape[0] - 30, 80, 80)])
+    assert out.shape == img.shape
+    assert not (out[:30, :30] == img[:30, :30]).all()

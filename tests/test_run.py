@@ -1,0 +1,152 @@
+"""`privacyscreen run` on a folder, as a care worker would use it: good photos come out safe,
+bad files get a clear error, the run goes on, and no original is touched."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from privacyscreen.cli import main
+
+from .conftest import ROOT, digest
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A tiny PNG that declares huge dimensions: a decompression bomb."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def inbox(tmp_path, portrait, portrait_jpeg, no_people) -> Path:
+    """A folder like an ambassador's: good photos, a subfolder, and every kind of bad file."""
+    inbox = tmp_path / "inbox"
+    (inbox / "activiteit").mkdir(parents=True)
+    shutil.copy(portrait, inbox / "astronaut.png")
+    shutil.copy(portrait_jpeg, inbox / "activiteit" / "hopper.jpg")
+    shutil.copy(no_people, inbox / "koffie.png")
+    (inbox / "empty.jpg").write_bytes(b"")
+    data = portrait_jpeg.read_bytes()
+    (inbox / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    (inbox / "notes.jpg").write_text("dit is geen foto\n")
+    (inbox / "bomb.png").write_bytes(png_header(60_000, 60_000))
+    buf = io.BytesIO()
+    Image.open(no_people).convert("RGB").resize((64, 64)).save(buf, "ICO")
+    (inbox / "icon.jpg").write_bytes(buf.getvalue())
+    outside = tmp_path / "outside.jpg"
+    shutil.copy(portrait_jpeg, outside)
+    (inbox / "link.jpg").symlink_to(outside)
+    (inbox / "readme.txt").write_text("not a photo name: skipped when walking a folder")
+    (inbox / ".hidden.jpg").write_bytes(data)
+    return inbox
+
+
+EXPECTED = {
+    "astronaut.png": ("anonymized", None),
+    "activiteit/hopper.jpg": ("anonymized", None),
+    "koffie.png": ("no-people", None),
+    "empty.jpg": ("error", "error-empty"),
+    "truncated.jpg": ("error", "error-corrupt"),
+    "notes.jpg": ("error", "error-not-an-image"),
+    "bomb.png": ("error", "error-too-large"),
+    "icon.jpg": ("error", "error-unsupported"),
+    "link.jpg": ("error", "error-symlink"),
+}
+
+
+def test_a_folder_with_good_and_bad_files(tmp_path, inbox):
+    before = {p: digest(p) for p in inbox.rglob("*") if p.is_file() and not p.is_symlink()}
+    out = tmp_path / "veilig"
+    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 1, result.output  # some files could not be screened
+
+    report = json.loads((out / "privacyscreen-report.json").read_text())
+    assert report["schema"] == "privacyscreen-report/1"
+    got = {
+        os.path.relpath(out / img["source"], inbox): (img["verdict"], img["error"] and img["error"]["code"])
+        for img in report["images"]
+    }
+    assert got == EXPECTED
+    for img in report["images"]:
+        if img["verdict"] == "error":
+            assert img["outputs"] == [] and img["findings"] == []
+            assert img["error"]["en"] and img["error"]["nl"]  # a plain message in both languages
+            assert f"error: {os.path.normpath(out / img['source'])}: {img['error']['en']}" in result.output
+        else:
+            [output] = img["outputs"]
+            assert output["kind"] == "redacted" and (out / output["path"]).is_file()
+            assert digest(out / output["path"]) == output["sha256"]
+    faces = [f for img in report["images"] for f in img["findings"]]
+    assert faces and all(f["kind"] == "face" and f["action"] == "redacted" and len(f["box"]) == 4 for f in faces)
+
+    # only safe copies and the report are written; nothing half-written is left behind
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    assert written == ["activiteit", "activiteit/hopper.jpg", "astronaut.png", "koffie.png", "privacyscreen-report.json"]
+    # originals untouched, byte for byte
+    assert before == {p: digest(p) for p in before}
+
+
+def test_dutch_messages(tmp_path, inbox):
+    result = CliRunner().invoke(main, ["run", str(inbox / "empty.jpg"), str(inbox / "koffie.png"),
+                                       "--out", str(tmp_path / "uit"), "--lang", "nl"])
+    assert result.exit_code == 1
+    assert "het bestand is leeg" in result.output
+    assert "geen persoon gevonden" in result.output
+    assert "2 foto('s) gecontroleerd" in result.output
+
+
+def test_usage_errors_exit_2(tmp_path, inbox):
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", str(inbox)]).exit_code == 2  # no --out
+    assert runner.invoke(main, ["run", str(inbox), "--out", str(inbox)]).exit_code == 2
+    assert runner.invoke(main, ["run", "--out", str(tmp_path / "x")]).exit_code == 2  # no input
+    assert runner.invoke(main, ["run", str(inbox), "--out", str(tmp_path), "--style", "swirl"]).exit_code == 2
+
+
+def test_two_inputs_with_the_same_name_do_not_overwrite_each_other(tmp_path, portrait_jpeg, no_people):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    shutil.copy(portrait_jpeg, a / "foto.jpg")
+    Image.open(no_people).convert("RGB").save(b / "foto.heic")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(a), str(b), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("foto*")) == ["foto-2.jpg", "foto.jpg"]
+
+
+def test_the_output_folder_inside_the_input_is_not_screened_again(tmp_path, portrait_jpeg):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(portrait_jpeg, inbox / "a.jpg")
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(inbox / "veilig")])
+        assert result.exit_code == 0, result.output
+    report = json.loads((inbox / "veilig" / "privacyscreen-report.json").read_text())
+    assert [img["source"] for img in report["images"]] == ["../a.jpg"]
+
+
+def test_the_installed_command_screens_the_bundled_samples(tmp_path):
+    """What the README's quick start does, through the real console script."""
+    exe = Path(sys.executable).parent / "privacyscreen"
+    proc = subprocess.run([str(exe), "run", str(ROOT / "samples"), "--out", str(tmp_path / "screened")],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "INFO:" not in proc.stderr
+    report = json.loads((tmp_path / "screened" / "privacyscreen-report.json").read_text())
+    assert {img["verdict"] for img in report["images"]} <= {"anonymized", "no-people"}
+    assert any(img["verdict"] == "anonymized" for img in report["images"])
