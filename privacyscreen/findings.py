@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels of the photo as displayed
 
@@ -78,3 +81,22 @@ def merge(findings: list[Finding], threshold: float = 0.3) -> list[Finding]:
         else:
             merged.append(f)
     return merged
+
+
+def turns(pixels: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """The photo as it is and turned a quarter both ways, for faces of people lying down:
+    (quarter turns clockwise, pixels). Map boxes back with `unturn`."""
+    yield 0, pixels
+    yield 1, np.ascontiguousarray(np.rot90(pixels, k=-1))
+    yield 3, np.ascontiguousarray(np.rot90(pixels, k=1))
+
+
+def unturn(box: Box, quarters: int, width: int, height: int) -> Box:
+    """A box found on the photo turned `quarters` clockwise, in the unturned photo's pixels
+    (`width` x `height` are the unturned photo's size)."""
+    x, y, w, h = box
+    if quarters == 1:  # clockwise: (x, y) -> (height - 1 - y, x)
+        return (y, height - x - w, h, w)
+    if quarters == 3:  # counter-clockwise: (x, y) -> (y, width - 1 - x)
+        return (width - y - h, x, h, w)
+    return box

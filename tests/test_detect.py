@@ -51,3 +51,14 @@ def test_small_faces_in_a_12_megapixel_photo_are_found(screener, portrait, no_pe
 def _covers(box, face):
     x, y, w, h = face
     return box[0] <= x + w / 2 <= box[0] + box[2] and box[1] <= y + h / 2 <= box[1] + box[3]
+
+
+def test_the_face_of_someone_lying_down_is_found(screener, portrait):
+    """A client in bed: the face is sideways in the photo."""
+    img = pixels(portrait)
+    for quarters in (1, 3):
+        turned = np.ascontiguousarray(np.rot90(img, k=-quarters))
+        found = faces(screener, turned)
+        x, y, w, h = ASTRONAUT_FACE
+        face = (img.shape[0] - y - h, x, h, w) if quarters == 1 else (y, img.shape[1] - x - w, h, w)
+        assert any(iou(f.box, face) > 0.4 for f in found), (quarters, [f.box for f in found])

