@@ -5,6 +5,7 @@ Exit codes: 0 every photo screened, 1 some could not be, 2 usage error.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -37,16 +38,19 @@ def main() -> None:
               help="How faces are made unrecognisable.")
 @click.option("--shape", type=click.Choice(redact.SHAPES), default="ellipse", show_default=True,
               help="Shape of the redacted area.")
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="number of cores",
+              help="Photos screened in parallel, each worker loading the models once.")
 @lang_option
-def run(inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style: str, shape: str, lang: str) -> None:
+def run(inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style: str, shape: str, jobs: int,
+        lang: str) -> None:
     """Screen photos and folders (recursively) and write safe copies under OUT."""
     for item in inputs:
         if item.is_dir() and item.resolve() == out_dir.resolve():
             raise click.UsageError(f"--out must be another folder than the input {item}")
     settings = screen.Settings(style=style, shape=shape)
     report_path = report_path or out_dir / "privacyscreen-report.json"
-    jobs = screen.plan(inputs, out_dir)
-    with tqdm(total=len(jobs), unit="photo", disable=None, leave=False) as bar:
+    plan = screen.plan(inputs, out_dir)
+    with tqdm(total=len(plan), unit="photo", disable=None, leave=False) as bar:
 
         def show(result: screen.Screening) -> None:
             reasons = [result.error] if result.error else result.reasons
@@ -54,7 +58,7 @@ def run(inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style
             bar.write(line)
             bar.update()
 
-        results = screen.run(jobs, settings, show)
+        results = screen.run(plan, settings, show, workers=jobs)
     report.write_json(results, settings, report_path)
     tally = report.counts(results)
     parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)

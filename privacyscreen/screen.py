@@ -6,10 +6,13 @@ verdict, and only a photo with a safe verdict gets an output file.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import util
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import detectors, photo, policy, redact, write
@@ -46,6 +49,7 @@ class Settings:
     style: str = "blur"
     shape: str = "ellipse"
     detectors: tuple[str, ...] = detectors.DEFAULT
+    threads: int = 0  # inference threads per process; 0: as many as there are cores
 
 
 class Screener:
@@ -53,7 +57,7 @@ class Screener:
 
     def __init__(self, settings: Settings = Settings()):
         self.settings = settings
-        self.detectors = detectors.create(settings.detectors)
+        self.detectors = detectors.create(settings.detectors, settings.threads)
 
     def __enter__(self) -> Screener:
         return self
@@ -155,15 +159,41 @@ def run(
     jobs: list[tuple[Path, Path]],
     settings: Settings = Settings(),
     progress: Callable[[Screening], None] | None = None,
+    workers: int = 1,
 ) -> list[Screening]:
-    """Screen every (source, destination) pair of a plan, in order."""
-    results = []
-    with Screener(settings) as screener:
-        for source, dest in jobs:
-            results.append(screener.screen(source, dest))
+    """Screen every (source, destination) pair of a plan. With several `workers`, photos are
+    screened in parallel processes that each load the models once; results keep plan order."""
+    workers = max(1, min(workers, len(jobs)))
+    results: list[Screening] = []
+    if workers == 1:
+        with Screener(settings) as screener:
+            for source, dest in jobs:
+                results.append(screener.screen(source, dest))
+                if progress:
+                    progress(results[-1])
+        return results
+    per_worker = replace(settings, threads=settings.threads or max(1, (os.cpu_count() or 1) // workers))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(per_worker,)) as pool:
+        for result in pool.map(_screen_in_worker, jobs):
+            results.append(result)
             if progress:
-                progress(results[-1])
+                progress(result)
     return results
+
+
+_worker: Screener | None = None  # the Screener of a worker process
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker
+    _worker = Screener(settings)
+    util.Finalize(_worker, _worker.close, exitpriority=10)  # close native models before interpreter exit
+
+
+def _screen_in_worker(job: tuple[Path, Path]) -> Screening:
+    assert _worker is not None
+    return _worker.screen(*job)
 
 
 def unique(dest: Path, taken: set[Path]) -> Path:

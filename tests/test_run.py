@@ -69,19 +69,21 @@ EXPECTED = {
 }
 
 
-def test_a_folder_with_good_and_bad_files(tmp_path, inbox):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_folder_with_good_and_bad_files(tmp_path, inbox, jobs):
     before = {p: digest(p) for p in inbox.rglob("*") if p.is_file() and not p.is_symlink()}
     out = tmp_path / "veilig"
-    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), "--lang", "en"])
+    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), "--lang", "en", "--jobs", jobs])
     assert result.exit_code == 1, result.output  # some files could not be screened
 
     report = json.loads((out / "privacyscreen-report.json").read_text())
     assert report["schema"] == "privacyscreen-report/1"
-    got = {
-        os.path.relpath(out / img["source"], inbox): (img["verdict"], img["error"] and img["error"]["code"])
+    got = [
+        (os.path.relpath(out / img["source"], inbox), (img["verdict"], img["error"] and img["error"]["code"]))
         for img in report["images"]
-    }
-    assert got == EXPECTED
+    ]
+    assert dict(got) == EXPECTED
+    assert [name for name, _ in got] == sorted(EXPECTED, key=lambda n: (n.count("/"), n))  # plan order kept
     for img in report["images"]:
         if img["verdict"] == "error":
             assert img["outputs"] == [] and img["findings"] == []

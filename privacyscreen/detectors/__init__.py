@@ -1,7 +1,8 @@
 """Detectors turn upright RGB pixels into Findings. One module per detector; register it here.
 
-A detector is a class with a `name` and a `detect(pixels) -> list[Finding]` method. It loads
-its model once, in `__init__`, and knows nothing of policy, files or other detectors.
+A detector is a class with a `name`, an `__init__(threads)` that loads its model once (using
+at most `threads` inference threads, 0 for all cores) and a `detect(pixels) -> list[Finding]`
+method. It knows nothing of policy, files or other detectors.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ REGISTRY: dict[str, type[Detector]] = {
 DEFAULT = ("centerface", "blazeface")
 
 
-def create(names: tuple[str, ...] = DEFAULT) -> list[Detector]:
+def create(names: tuple[str, ...] = DEFAULT, threads: int = 0) -> list[Detector]:
     """Instantiate detectors by name (each loads its model once)."""
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise ValueError(f"unknown detector(s): {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
-    return [REGISTRY[n]() for n in names]
+    return [REGISTRY[n](threads) for n in names]

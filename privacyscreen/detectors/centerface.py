@@ -22,9 +22,10 @@ OVERLAP = 192  # faces smaller than this are whole in at least one tile; larger 
 class CenterFace:
     name = "centerface"
 
-    def __init__(self, threshold: float = 0.35, fine: bool = True):
+    def __init__(self, threads: int = 0, threshold: float = 0.35, fine: bool = True):
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(
             str(models.path("centerface.onnx")), options, providers=["CPUExecutionProvider"]
         )
