@@ -100,3 +100,8 @@ def unturn(box: Box, quarters: int, width: int, height: int) -> Box:
     if quarters == 3:  # counter-clockwise: (x, y) -> (y, width - 1 - x)
         return (width - y - h, x, h, w)
     return box
+
+
+def turn(box: Box, quarters: int, width: int, height: int) -> Box:
+    """Where a box of a `width` x `height` photo lies once the photo is turned `quarters` clockwise."""
+    return unturn(box, (4 - quarters) % 4, height, width) if quarters % 2 else box
