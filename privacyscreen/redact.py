@@ -26,12 +26,15 @@ def redact(pixels: np.ndarray, boxes: list[Box], style: str = "blur", shape: str
     out = pixels.copy()
     h, w = out.shape[:2]
     for box in boxes:
-        x, y, bw, bh = clip(grow(box, GROWTH[shape]), w, h)
+        grown = grow(box, GROWTH[shape])
+        x, y, bw, bh = clip(grown, w, h)
         if bw == 0 or bh == 0:
             continue
+        # A face cut by the frame continues beyond it: redact up to the edge, not an ellipse short of it.
+        edge_shape = shape if (x, y, bw, bh) == grown else "box"
         region = out[y : y + bh, x : x + bw]
         patch = obscure(region, style)
-        mask = region_mask(bh, bw, shape)
+        mask = region_mask(bh, bw, edge_shape)
         fx, fy, fw, fh = clip((box[0] - x, box[1] - y, box[2], box[3]), bw, bh)
         mask[fy : fy + fh, fx : fx + fw] = 1.0  # the detected box itself is always fully replaced
         region[:] = (patch * mask + region * (1.0 - mask)).round().astype(np.uint8)

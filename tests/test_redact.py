@@ -42,3 +42,13 @@ def test_boxes_at_the_edge_of_the_photo_are_redacted_without_error(portrait):
     out = redact.redact(img, [(-20, -20, 60, 60), (img.shape[1] - 30, img.shape[0] - 30, 80, 80)])
     assert out.shape == img.shape
     assert not (out[:30, :30] == img[:30, :30]).all()
+
+
+def test_a_face_cut_by_the_frame_is_redacted_up_to_the_edge(portrait):
+    img = pixels(portrait)
+    w = img.shape[1]
+    out = redact.redact(img, [(w - 40, 100, 40, 60)], "fill", "ellipse")
+    # between the face box and the right edge of the photo nothing of the original remains
+    assert (out[100:160, w - 40 :] == 0).all()
+    # an ellipse would have left the corners of its bounding box untouched
+    assert (out[100 - 10, w - 1] == 0).all()
