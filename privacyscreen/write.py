@@ -1,6 +1,12 @@
 """Rebuild, verify, then place: outputs are re-encoded from pixels with an allow-list of
 metadata (the ICC profile and one XMP packet with the model-release status), read back and
-checked, and only then renamed into place."""
+checked, and only then renamed into place.
+
+The XMP packet also carries a seal: the sha256 of the file's compressed image data. A file
+whose seal matches and that holds nothing beyond the allow-list is one privacyscreen wrote and
+nobody changed since (`check` passes it without detecting again). The seal is a convenience
+against re-screening our own blurred output, not a signature: anyone can compute it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import io
 import os
 import struct
 import tempfile
+import zlib
 from pathlib import Path
 
 import cv2
@@ -28,6 +35,8 @@ XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 JPEG_APP_ALLOWED = {"APP0", "APP2", "APP14"}  # JFIF, ICC profile, Adobe colour transform; APP1 only as XMP
 PNG_CHUNKS_ALLOWED = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"iCCP", b"iTXt", b"sRGB", b"gAMA", b"cHRM", b"pHYs"}
 WEBP_CHUNKS_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP", b"XMP "}
+SEAL_NS = "urn:privacyscreen:xmp:1.0#"
+UNSEALED = "0" * 64  # placeholder of the same length as the seal, replaced after encoding
 MAX_MEAN_ERROR = 6.0  # mean absolute difference, 0..255, between intended and decoded pixels
 
 _UMASK = os.umask(0)
@@ -43,22 +52,36 @@ def output_format(photo: Photo) -> tuple[str, str]:
     return {"PNG": ("PNG", ".png"), "WEBP": ("WEBP", ".webp")}.get(photo.format, ("JPEG", ".jpg"))
 
 
-def xmp_packet(release: str) -> bytes:
-    """A minimal XMP packet carrying only plus:ModelReleaseStatus."""
+def xmp_packet(release: str, seal: str = UNSEALED) -> bytes:
+    """A minimal XMP packet: plus:ModelReleaseStatus and privacyscreen's seal, nothing else."""
     status = PLUS_VOCAB + RELEASE_STATUS[release]
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/">'
+        '<rdf:Description rdf:about="" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/"'
+        f' xmlns:privacyscreen="{SEAL_NS}" privacyscreen:ImageDataSHA256="{seal}">'
         f'<plus:ModelReleaseStatus rdf:resource="{status}"/>'
         "</rdf:Description></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="r"?>'
     ).encode("utf-8")
 
 
+def image_data(data: bytes, fmt: str) -> bytes:
+    """The compressed pixels of a file, without any metadata: what the seal covers."""
+    if fmt == "JPEG":
+        pos = 2
+        while data[pos + 1] != 0xDA:  # segments up to Start Of Scan
+            pos += 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        return data[pos:]
+    if fmt == "PNG":
+        return b"".join(body for kind, body in png_chunks(data) if kind == b"IDAT")
+    return b"".join(body for kind, body in webp_chunks(data) if kind in (b"VP8 ", b"VP8L", b"ALPH"))
+
+
 def encode(pixels: np.ndarray, photo: Photo, release: str) -> tuple[bytes, str]:
-    """Encode pixels into a fresh file (nothing of the source's `info` travels). Returns (bytes, suffix)."""
+    """Encode pixels into a fresh file (nothing of the source's `info` travels) and seal it.
+    Returns (bytes, suffix)."""
     fmt, suffix = output_format(photo)
     image = Image.fromarray(pixels, "RGB")
     xmp = xmp_packet(release)
@@ -74,31 +97,61 @@ def encode(pixels: np.ndarray, photo: Photo, release: str) -> tuple[bytes, str]:
         image.save(buf, "PNG", pnginfo=info, **options)
     else:
         image.save(buf, "WEBP", quality=90, xmp=xmp, **options)
-    return buf.getvalue(), suffix
+    return seal(buf.getvalue(), fmt, release), suffix
+
+
+def seal(data: bytes, fmt: str, release: str) -> bytes:
+    """Write the image data's digest into the (same-length) placeholder of the XMP packet."""
+    sealed = xmp_packet(release, hashlib.sha256(image_data(data, fmt)).hexdigest())
+    start = data.index(xmp_packet(release))
+    data = data[:start] + sealed + data[start + len(sealed) :]
+    if fmt == "PNG":  # the iTXt chunk's CRC covers the packet
+        chunk = data.rindex(b"iTXt", 0, start)
+        length = struct.unpack(">I", data[chunk - 4 : chunk])[0]
+        crc = struct.pack(">I", zlib.crc32(data[chunk : chunk + 4 + length]))
+        data = data[: chunk + 4 + length] + crc + data[chunk + 8 + length :]
+    return data
 
 
 def verify(data: bytes, pixels: np.ndarray, photo: Photo, release: str) -> None:
-    """Read an encoded file back and prove it holds the intended pixels and nothing but the
-    allowed metadata. Raises VerifyError."""
+    """Read an encoded file back and prove it holds the intended pixels, its seal and nothing but
+    the allowed metadata. Raises VerifyError."""
     fmt, _ = output_format(photo)
-    xmp = xmp_packet(release)
     im = Image.open(io.BytesIO(data))
     im.load()
-    if im.format != fmt or im.size != (pixels.shape[1], pixels.shape[0]) or getattr(im, "n_frames", 1) != 1:
+    if im.format != fmt or im.size != (pixels.shape[1], pixels.shape[0]):
         raise VerifyError(f"unexpected format or size: {im.format} {im.size}")
-    if len(im.getexif()):
-        raise VerifyError("EXIF present")
     if im.info.get("icc_profile") != photo.icc_profile and (im.info.get("icc_profile") or photo.icc_profile):
         raise VerifyError("ICC profile differs")
-    if fmt == "JPEG":
-        verify_jpeg(im, data, xmp)
-    elif fmt == "PNG":
-        verify_png(data, xmp)
-    else:
-        verify_webp(data, xmp)
+    check_allow_list(im, data, release)
     error = mean_error(np.asarray(im.convert("RGB")), pixels)
     if error > MAX_MEAN_ERROR:
         raise VerifyError(f"decoded pixels differ from the redacted image (mean error {error:.1f})")
+
+
+def sealed_release(data: bytes) -> str | None:
+    """The model-release status of a file privacyscreen wrote and nobody changed since, or None."""
+    try:
+        im = Image.open(io.BytesIO(data))
+        for release in RELEASE_STATUS:
+            try:
+                check_allow_list(im, data, release)
+                return release
+            except VerifyError:
+                continue
+    except Exception:  # noqa: BLE001 - anything unreadable is simply not sealed
+        return None
+    return None
+
+
+def check_allow_list(im: Image.Image, data: bytes, release: str) -> None:
+    """One frame, no EXIF, and no metadata but our XMP packet with a seal matching the image data."""
+    if im.format not in ("JPEG", "PNG", "WEBP") or getattr(im, "n_frames", 1) != 1:
+        raise VerifyError(f"unexpected format or frames: {im.format}")
+    if len(im.getexif()):
+        raise VerifyError("EXIF present")
+    xmp = xmp_packet(release, hashlib.sha256(image_data(data, im.format)).hexdigest())
+    {"JPEG": check_jpeg, "PNG": check_png, "WEBP": check_webp}[im.format](im, data, xmp)
 
 
 def mean_error(a: np.ndarray, b: np.ndarray, rows: int = 256) -> float:
@@ -107,7 +160,9 @@ def mean_error(a: np.ndarray, b: np.ndarray, rows: int = 256) -> float:
     return total / a.size
 
 
-def verify_jpeg(im: Image.Image, data: bytes, xmp: bytes) -> None:
+def check_jpeg(im: Image.Image, data: bytes, xmp: bytes) -> None:
+    if not data.endswith(b"\xff\xd9"):
+        raise VerifyError("data after the end of the image")
     if im.info.get("comment"):
         raise VerifyError("JPEG comment present")
     for marker, payload in im.applist:
@@ -117,43 +172,56 @@ def verify_jpeg(im: Image.Image, data: bytes, xmp: bytes) -> None:
             raise VerifyError(f"unexpected {marker} segment")
     if sum(1 for m, p in im.applist if m == "APP1") != 1:
         raise VerifyError("XMP packet missing")
-    if not data.endswith(b"\xff\xd9"):
-        raise VerifyError("data after the end of the image")
 
 
-def verify_png(data: bytes, xmp: bytes) -> None:
-    pos, seen_xmp = 8, False
-    while pos < len(data):
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, body) of every chunk up to IEND, then (b"", rest) if bytes follow it."""
+    pos, chunks = 8, []
+    while pos + 8 <= len(data):
         length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
+        chunks.append((kind, data[pos + 8 : pos + 8 + length]))
+        pos += 12 + length
+        if kind == b"IEND":
+            break
+    if pos != len(data):
+        chunks.append((b"", data[pos:]))
+    return chunks
+
+
+def check_png(im: Image.Image, data: bytes, xmp: bytes) -> None:
+    texts = 0
+    for kind, body in png_chunks(data):
+        if kind == b"":
+            raise VerifyError("data after the end of the image")
         if kind not in PNG_CHUNKS_ALLOWED:
             raise VerifyError(f"unexpected PNG chunk {kind.decode('latin-1')}")
         if kind == b"iTXt":
             if body != b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + xmp:
                 raise VerifyError("unexpected PNG text")
-            seen_xmp = True
-        pos += 12 + length
-        if kind == b"IEND":
-            break
-    if pos != len(data) or not seen_xmp:
-        raise VerifyError("data after the end of the image" if seen_xmp else "XMP packet missing")
+            texts += 1
+    if texts != 1:
+        raise VerifyError("XMP packet missing")
 
 
-def verify_webp(data: bytes, xmp: bytes) -> None:
-    riff_size = struct.unpack("<I", data[4:8])[0]
-    if data[:4] != b"RIFF" or data[8:12] != b"WEBP" or riff_size + 8 != len(data):
+def webp_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP" or struct.unpack("<I", data[4:8])[0] + 8 != len(data):
         raise VerifyError("malformed WebP container")
-    pos, seen_xmp = 12, False
-    while pos < len(data):
+    pos, chunks = 12, []
+    while pos + 8 <= len(data):
         kind, length = struct.unpack("<4sI", data[pos : pos + 8])
+        chunks.append((kind, data[pos + 8 : pos + 8 + length]))
+        pos += 8 + length + (length & 1)
+    return chunks
+
+
+def check_webp(im: Image.Image, data: bytes, xmp: bytes) -> None:
+    chunks = webp_chunks(data)
+    for kind, body in chunks:
         if kind not in WEBP_CHUNKS_ALLOWED:
             raise VerifyError(f"unexpected WebP chunk {kind.decode('latin-1')}")
-        if kind == b"XMP ":
-            if data[pos + 8 : pos + 8 + length] != xmp:
-                raise VerifyError("unexpected XMP")
-            seen_xmp = True
-        pos += 8 + length + (length & 1)
-    if not seen_xmp:
+        if kind == b"XMP " and body != xmp:
+            raise VerifyError("unexpected XMP")
+    if sum(kind == b"XMP " for kind, _ in chunks) != 1:
         raise VerifyError("XMP packet missing")
 
 

@@ -15,6 +15,7 @@ from privacyscreen.findings import iou
 from . import carriers as C
 
 MR_NAP = "http://ns.useplus.org/ldf/vocab/MR-NAP"
+OUR_XMP = ("plus:ModelReleaseStatus", "{urn:privacyscreen:xmp:1.0#}ImageDataSHA256")  # release status and seal
 
 
 def screen_carrier(screener, source, tmp_path):
@@ -33,7 +34,7 @@ def test_a_jpeg_with_every_identifying_field_comes_out_clean_and_upright(screene
     assert {"gps", "owner-name", "camera-serial", "exif-thumbnail", "xmp-face-regions", "xmp-person-names",
             "iptc", "comment"} <= set(result.reasons[-1].items)
     assert out.suffix == ".jpg"
-    assert C.strict_violations(out, [planted.secret, *planted.needles.values()]) == []
+    assert C.strict_violations(out, [planted.secret, *planted.needles.values()], allowed_xmp_properties=OUR_XMP) == []
     inventory = C.metadata_inventory(out)
     assert inventory["icc"] == planted.icc  # colour profile kept, byte for byte
     assert inventory["model_release_status"] == [MR_NAP]
@@ -55,7 +56,7 @@ def test_other_formats_leak_nothing(screener, portrait_jpeg, tmp_path, fmt):
     planted = C.plant(fmt, portrait_jpeg, tmp_path, max_side=800)
     _, out = screen_carrier(screener, planted.path, tmp_path)
     assert out.suffix == {"PNG": ".png", "WEBP": ".webp"}.get(fmt, ".jpg")
-    assert C.strict_violations(out, [planted.secret, *planted.needles.values()]) == []
+    assert C.strict_violations(out, [planted.secret, *planted.needles.values()], allowed_xmp_properties=OUR_XMP) == []
     assert C.metadata_inventory(out)["model_release_status"] == [MR_NAP]
     assert Image.open(out).size == planted.upright_size
 
@@ -89,3 +90,21 @@ def test_the_verifier_rejects_what_the_allow_list_forbids(portrait_jpeg):
         write.verify(data + b"trailer", pic.pixels, pic, "not-applicable")
     with pytest.raises(write.VerifyError, match="pixels differ"):
         write.verify(data, np.zeros_like(pic.pixels), pic, "not-applicable")
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_outputs_are_sealed_and_any_change_breaks_the_seal(screener, portrait, tmp_path, fmt):
+    source = tmp_path / f"in.{fmt.lower()}"
+    Image.open(portrait).convert("RGB").save(source, fmt)
+    _, out = screen_carrier(screener, source, tmp_path)
+    data = out.read_bytes()
+    assert write.sealed_release(data) == "not-applicable"
+    # edited pixels: same metadata, new image data
+    edited = io.BytesIO()
+    im = Image.open(out)
+    im.paste((255, 0, 0), (0, 0, 40, 40))
+    im.save(edited, fmt, xmp=write.xmp_packet("not-applicable"))
+    assert write.sealed_release(edited.getvalue()) is None
+    # metadata added afterwards: same image data, an extra comment
+    if fmt == "JPEG":
+        assert write.sealed_release(data[:2] + b"\xff\xfe\x00\x08Jansen" + data[2:]) is None
