@@ -12,6 +12,7 @@ import click
 from tqdm import tqdm
 
 from . import __version__, models, redact, report, screen
+from . import check as check_photos
 from .messages import LANGUAGES, default_language, say
 from .policy import ERROR
 
@@ -67,6 +68,13 @@ def run(inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style
     if tally[ERROR]:
         click.echo(say("summary-errors", lang, count=tally[ERROR]), err=True)
         raise SystemExit(1)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def check(args: tuple[str, ...]) -> None:
+    """Read-only check for pre-commit: exit 1 with a 'path: reason' line per unsafe photo."""
+    raise SystemExit(check_photos.main(list(args)))
 
 
 @main.group("models")

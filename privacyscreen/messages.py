@@ -80,6 +80,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "unexpected problem while screening ({detail})",
         "nl": "onverwacht probleem tijdens de controle ({detail})",
     },
+    # check (pre-commit)
+    "check-faces": {
+        "en": "{count} recognisable face(s): screen it with 'privacyscreen run' first, or publish it only "
+        "with a signed consent form",
+        "nl": "{count} herkenbaar gezicht(en): eerst controleren met 'privacyscreen run', of alleen "
+        "publiceren met een getekend toestemmingsformulier",
+    },
+    "check-metadata": {
+        "en": "identifying metadata ({items}): 'privacyscreen run' removes it",
+        "nl": "identificerende metadata ({items}): 'privacyscreen run' verwijdert die",
+    },
     # run summary
     "summary": {
         "en": "{total} photo(s) screened: {counts}.",

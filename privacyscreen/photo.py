@@ -59,15 +59,19 @@ class Photo:
 
 def load(path: Path) -> Photo:
     """Read and decode a photo; raise PhotoError with a user-facing code on any problem."""
+    return decode(read(path))
+
+
+def read(path: Path) -> bytes:
+    """The bytes of a photo file, refusing files too large to be a photo."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise PhotoError("too-large", f"{path.stat().st_size} bytes")
-        data = path.read_bytes()
+        return path.read_bytes()
     except PermissionError as e:
         raise PhotoError("unreadable", str(e)) from e
     except IsADirectoryError as e:
         raise PhotoError("not-an-image", str(e)) from e
-    return decode(data)
 
 
 def decode(data: bytes) -> Photo:

@@ -69,6 +69,15 @@ class Screener:
         for d in self.detectors:
             getattr(d, "close", lambda: None)()
 
+    def find(self, pixels, clock: Clock | None = None) -> list[Finding]:
+        """Everything every detector finds in upright RGB pixels, merged."""
+        clock = clock or Clock({})
+        found: list[Finding] = []
+        for d in self.detectors:
+            with clock(d.name):
+                found += d.detect(pixels)
+        return merge(found)
+
     def screen(self, source: Path, dest: Path) -> Screening:
         """Screen `source`; write a safe copy to `dest` (its suffix follows the output format)."""
         result = Screening(source)
@@ -81,11 +90,7 @@ class Screener:
             with clock("decode"):
                 pic = photo.load(source)
             result.sha256, result.size = pic.sha256, (pic.width, pic.height)
-            found: list[Finding] = []
-            for d in self.detectors:
-                with clock(d.name):
-                    found += d.detect(pic.pixels)
-            decision = policy.decide(merge(found), pic.metadata)
+            decision = policy.decide(self.find(pic.pixels, clock), pic.metadata)
             result.findings, result.reasons = decision.findings, decision.reasons
             with clock("redact"):
                 boxes = [f.box for f in decision.findings if f.action == "redacted"]

@@ -1,0 +1,103 @@
+"""`privacyscreen check`, the read-only gate in an editor's pre-commit workflow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from privacyscreen.check import main
+
+from .conftest import ROOT, digest
+
+
+@pytest.fixture
+def screened(tmp_path, portrait, no_people) -> Path:
+    """privacyscreen's own safe outputs of a portrait and a people-free photo."""
+    out = tmp_path / "screened"
+    subprocess.run([str(Path(sys.executable).parent / "privacyscreen"), "run", str(portrait), str(no_people),
+                    "--out", str(out), "--jobs", "1"], check=True, capture_output=True)
+    return out
+
+
+def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, capsys):
+    before = digest(portrait)
+    assert main([str(portrait), str(no_people)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"{portrait}: 1 recognisable face(s): screen it with 'privacyscreen run' first, "
+                     "or publish it only with a signed consent form"]
+    assert digest(portrait) == before
+
+
+def test_privacyscreens_own_outputs_pass(screened, capsys):
+    outputs = sorted(screened.glob("*.png"))
+    assert len(outputs) == 2
+    assert main([str(p) for p in outputs]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_an_output_edited_afterwards_is_screened_again(screened, portrait, tmp_path, capsys):
+    """Someone pastes the original face back into the safe copy."""
+    edited = tmp_path / "edited.png"
+    im = Image.open(screened / "astronaut.png")
+    im.paste(Image.open(portrait).crop((150, 30, 320, 220)), (150, 30))
+    im.save(edited)
+    assert main([str(edited)]) == 1
+    assert "recognisable face" in capsys.readouterr().out
+
+
+def test_identifying_metadata_alone_fails(no_people, tmp_path, capsys):
+    photo = tmp_path / "koffie.jpg"
+    exif = Image.Exif()
+    exif.get_ifd(0x8825)[2] = (52.0, 5.0, 24.0)  # GPS latitude
+    exif[0x013B] = "J. Jansen"  # Artist
+    Image.open(no_people).convert("RGB").save(photo, exif=exif)
+    assert main(["--lang", "nl", str(photo)]) == 1
+    assert capsys.readouterr().out == (
+        f"{photo}: identificerende metadata (GPS-locatie, naam van eigenaar of maker): "
+        "'privacyscreen run' verwijdert die\n")
+
+
+def test_unreadable_files_fail_and_usage_errors_exit_2(tmp_path, capsys):
+    broken = tmp_path / "kapot.jpg"
+    broken.write_bytes(b"\xff\xd8 not really")
+    assert main([str(broken)]) == 1
+    assert capsys.readouterr().out.startswith(f"{broken}: ")
+    with pytest.raises(SystemExit) as e:
+        main(["--no-such-option"])
+    assert e.value.code == 2
+    assert main([]) == 0
+
+
+def test_the_real_pre_commit_framework_runs_the_hook(tmp_path, portrait, no_people, screened):
+    """`pre-commit try-repo` installs privacyscreen from this repository into its own environment
+    and runs the hook from another repository, as an editor's workflow would."""
+    if subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True).stdout:
+        pytest.skip("pre-commit try-repo needs the checkout committed (CI runs on a clean clone)")
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    shutil.copy(portrait, posts / "met-gezicht.png")
+    shutil.copy(no_people, posts / "koffie.png")
+    shutil.copy(screened / "astronaut.png", posts / "veilig.png")
+    (posts / "notes.txt").write_text("not a photo: the hook does not see it\n")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=posts, check=True)
+    subprocess.run([*git, "add", "."], cwd=posts, check=True)
+
+    def hook(*files: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "privacyscreen-check",
+                               "--files", *files], cwd=posts, env=env, capture_output=True, text=True, timeout=1800)
+
+    blocked = hook("met-gezicht.png", "koffie.png", "veilig.png", "notes.txt")
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "met-gezicht.png: 1 recognisable face(s)" in blocked.stdout
+    assert "koffie.png" not in blocked.stdout.split("Failed")[-1] and "veilig.png:" not in blocked.stdout
+    passed = hook("koffie.png", "veilig.png")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert digest(posts / "met-gezicht.png") == digest(portrait)  # read-only
