@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import photo, write
-from .messages import LANGUAGES, default_language
+from .messages import LANGUAGES, default_language, shown
 from .policy import Reason
 from .screen import Screener
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in args.filenames:
             reasons = problems(path, screener)
             for reason in reasons:
-                print(f"{path}: {reason.text(args.lang)}")
+                print(f"{shown(path)}: {reason.text(args.lang)}")
             failed += bool(reasons)
     return 1 if failed else 0
 

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from . import __version__, models, redact, report, screen
 from . import check as check_photos
-from .messages import LANGUAGES, default_language, say
+from .messages import LANGUAGES, default_language, say, shown
 from .policy import ERROR
 
 lang_option = click.option(
@@ -55,7 +55,7 @@ def run(inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style
 
         def show(result: screen.Screening) -> None:
             reasons = [result.error] if result.error else result.reasons
-            line = f"{say(result.verdict, lang)}: {result.source}: " + "; ".join(r.text(lang) for r in reasons)
+            line = f"{say(result.verdict, lang)}: {shown(result.source)}: " + "; ".join(r.text(lang) for r in reasons)
             bar.write(line)
             bar.update()
 

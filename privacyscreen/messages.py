@@ -107,6 +107,12 @@ CATALOG: dict[str, dict[str, str]] = {
 }
 
 
+def shown(path: object) -> str:
+    """A path as one printable line: a file name with a newline or control character cannot
+    break the one-line-per-photo output or fake a line of its own."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))
+
+
 def default_language() -> str:
     """Dutch when the user's locale is Dutch, otherwise English."""
     for var in ("PRIVACYSCREEN_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):

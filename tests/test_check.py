@@ -101,3 +101,11 @@ def test_the_real_pre_commit_framework_runs_the_hook(tmp_path, portrait, no_peop
     passed = hook("koffie.png", "veilig.png")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert digest(posts / "met-gezicht.png") == digest(portrait)  # read-only
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(portrait, tmp_path, capsys):
+    sneaky = tmp_path / "foto\nveilig.png: ok.png"
+    shutil.copy(portrait, sneaky)
+    assert main([str(sneaky)]) == 1
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"{tmp_path}/foto\\nveilig.png: ok.png: 1 recognisable face(s)")
