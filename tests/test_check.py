@@ -20,8 +20,20 @@ from .conftest import ROOT, digest
 def screened(tmp_path, portrait, no_people) -> Path:
     """privacyscreen's own safe outputs of a portrait and a people-free photo."""
     out = tmp_path / "screened"
-    subprocess.run([str(Path(sys.executable).parent / "privacyscreen"), "run", str(portrait), str(no_people),
-                    "--out", str(out), "--jobs", "1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "privacyscreen"),
+            "run",
+            str(portrait),
+            str(no_people),
+            "--out",
+            str(out),
+            "--jobs",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
@@ -29,8 +41,10 @@ def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, c
     before = digest(portrait)
     assert main([str(portrait), str(no_people)]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines == [f"{portrait}: 1 recognisable face(s): screen it with 'privacyscreen run' first, "
-                     "or publish it only with a signed consent form"]
+    assert lines == [
+        f"{portrait}: 1 recognisable face(s): screen it with 'privacyscreen run' first, "
+        "or publish it only with a signed consent form"
+    ]
     assert digest(portrait) == before
 
 
@@ -60,7 +74,8 @@ def test_identifying_metadata_alone_fails(no_people, tmp_path, capsys):
     assert main(["--lang", "nl", str(photo)]) == 1
     assert capsys.readouterr().out == (
         f"{photo}: identificerende metadata (GPS-locatie, naam van eigenaar of maker): "
-        "'privacyscreen run' verwijdert die\n")
+        "'privacyscreen run' verwijdert die\n"
+    )
 
 
 def test_unreadable_files_fail_and_usage_errors_exit_2(tmp_path, capsys):
@@ -91,8 +106,14 @@ def test_the_real_pre_commit_framework_runs_the_hook(tmp_path, portrait, no_peop
     subprocess.run([*git, "add", "."], cwd=posts, check=True)
 
     def hook(*files: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "privacyscreen-check",
-                               "--files", *files], cwd=posts, env=env, capture_output=True, text=True, timeout=1800)
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "privacyscreen-check", "--files", *files],
+            cwd=posts,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
 
     blocked = hook("met-gezicht.png", "koffie.png", "veilig.png", "notes.txt")
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr

@@ -30,7 +30,9 @@ def test_no_face_is_found_in_a_photo_without_people(screener, no_people):
 
 def test_a_full_frame_close_up_is_found(screener, portrait):
     x, y, w, h = ASTRONAUT_FACE
-    close_up = np.asarray(Image.fromarray(pixels(portrait)[y - 20 : y + h + 20, x - 20 : x + w + 20]).resize((1200, 1400)))
+    close_up = np.asarray(
+        Image.fromarray(pixels(portrait)[y - 20 : y + h + 20, x - 20 : x + w + 20]).resize((1200, 1400))
+    )
     found = faces(screener, close_up)
     assert found and max(f.box[2] * f.box[3] for f in found) > 0.3 * 1200 * 1400
 

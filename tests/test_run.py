@@ -98,14 +98,22 @@ def test_a_folder_with_good_and_bad_files(tmp_path, inbox, jobs):
 
     # only safe copies and the report are written; nothing half-written is left behind
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
-    assert written == ["activiteit", "activiteit/hopper.jpg", "astronaut.png", "koffie.png", "privacyscreen-report.json"]
+    assert written == [
+        "activiteit",
+        "activiteit/hopper.jpg",
+        "astronaut.png",
+        "koffie.png",
+        "privacyscreen-report.json",
+    ]
     # originals untouched, byte for byte
     assert before == {p: digest(p) for p in before}
 
 
 def test_dutch_messages(tmp_path, inbox):
-    result = CliRunner().invoke(main, ["run", str(inbox / "empty.jpg"), str(inbox / "koffie.png"),
-                                       "--out", str(tmp_path / "uit"), "--lang", "nl"])
+    result = CliRunner().invoke(
+        main,
+        ["run", str(inbox / "empty.jpg"), str(inbox / "koffie.png"), "--out", str(tmp_path / "uit"), "--lang", "nl"],
+    )
     assert result.exit_code == 1
     assert "het bestand is leeg" in result.output
     assert "geen persoon gevonden" in result.output
@@ -145,8 +153,12 @@ def test_the_output_folder_inside_the_input_is_not_screened_again(tmp_path, port
 def test_the_installed_command_screens_the_bundled_samples(tmp_path):
     """What the README's quick start does, through the real console script."""
     exe = Path(sys.executable).parent / "privacyscreen"
-    proc = subprocess.run([str(exe), "run", str(ROOT / "samples"), "--out", str(tmp_path / "screened")],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [str(exe), "run", str(ROOT / "samples"), "--out", str(tmp_path / "screened")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "INFO:" not in proc.stderr
     report = json.loads((tmp_path / "screened" / "privacyscreen-report.json").read_text())

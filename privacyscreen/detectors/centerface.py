@@ -46,7 +46,11 @@ class CenterFace:
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
         scale = min(1.0, COARSE_SIDE / max(h, w))
-        small = pixels if scale == 1.0 else cv2.resize(pixels, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        small = (
+            pixels
+            if scale == 1.0
+            else cv2.resize(pixels, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        )
         candidates = []  # (finding in photo pixels, quarter turns of the pass that found it)
         for quarters, turned in turns(small):
             for f in self._run(turned, 1.0, DOUBT):
