@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from . import __version__, models, redact, report, screen
 from . import check as check_photos
+from . import watch as drop_folder
 from .messages import LANGUAGES, default_language, say, shown
 from .policy import ERROR
 
@@ -96,6 +97,40 @@ def run(
     if tally[ERROR]:
         click.echo(say("summary-errors", lang, count=tally[ERROR]), err=True)
         raise SystemExit(1)
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for ready/, rejected/ and originals/.",
+)
+@click.option("--poll", is_flag=True, help="Poll instead of inotify (network shares, synced folders).")
+@click.option(
+    "--quiet-seconds",
+    type=click.FloatRange(min=0),
+    default=3.0,
+    show_default=True,
+    help="A photo is taken once it has not changed for this long.",
+)
+@click.option(
+    "--settle-seconds",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="A photo that does not decode is rejected only after this long without change.",
+)
+@lang_option
+def watch(inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_seconds: float, lang: str) -> None:
+    """Watch a drop folder: every photo put in INBOX is screened; originals move to OUT/originals."""
+    if inbox.resolve() == out_dir.resolve() or out_dir.resolve().is_relative_to(inbox.resolve()):
+        raise click.UsageError("--out must be outside the inbox")
+    folder = drop_folder.DropFolder(inbox, out_dir, lang=lang, quiet=quiet_seconds, settle=settle_seconds)
+    click.echo(say("watch-started", lang, inbox=inbox, out=out_dir))
+    drop_folder.run_until_signalled(folder, poll)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})

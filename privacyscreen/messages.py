@@ -91,6 +91,21 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "identifying metadata ({items}): 'privacyscreen run' removes it",
         "nl": "identificerende metadata ({items}): 'privacyscreen run' verwijdert die",
     },
+    # drop folder
+    "watch-seen": {"en": "already screened, original kept", "nl": "al eerder gecontroleerd, origineel bewaard"},
+    "watch-next-ready": {
+        "en": "Ready to share: use the photo in this folder. The original is kept in 'originals'.",
+        "nl": "Klaar om te delen: gebruik de foto in deze map. Het origineel staat in 'originals'.",
+    },
+    "watch-next-rejected": {
+        "en": "Not shared: this photo could not be checked. Take or export it again and drop it in once more.",
+        "nl": "Niet gedeeld: deze foto kon niet worden gecontroleerd. Maak of exporteer hem opnieuw en "
+        "zet hem nog eens in de map.",
+    },
+    "watch-started": {
+        "en": "Watching {inbox}; results in {out}. Stop with Ctrl-C.",
+        "nl": "Map {inbox} wordt bewaakt; resultaten in {out}. Stoppen met Ctrl-C.",
+    },
     # run summary
     "summary": {
         "en": "{total} photo(s) screened: {counts}.",

@@ -1,0 +1,170 @@
+"""The drop folder: ambassadors drop photos into INBOX and get a safe copy back.
+
+    INBOX/foto.jpg  ->  OUT/ready/foto.jpg + OUT/ready/foto.txt         (safe to share)
+                        OUT/rejected/foto.txt                           (could not be screened)
+                        OUT/originals/foto.jpg                          (the original, byte for byte)
+
+A photo is taken only once it is complete: its size and modification time must have been
+still for `quiet` seconds (inotify close/move events, or polling on network shares, only wake
+the scan early). A photo that does not decode yet may be half-synced: it is rejected only
+after `settle` seconds without change. Every original is moved, unchanged, to OUT/originals/;
+the content hashes of screened photos are remembered in OUT/.privacyscreen-seen, so a
+restart or a second drop of the same photo does not screen it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from . import photo, policy, write
+from .messages import say, shown
+from .screen import PHOTO_SUFFIXES, Screener, Screening, Settings
+
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+IGNORED_SUFFIXES = {".part", ".tmp", ".crdownload", ".download", ".partial", ".!sync", ".sb-tmp"}
+SEEN = ".privacyscreen-seen"
+
+
+def ignored(path: Path) -> bool:
+    """Hidden files, office lock files, sync tools' temporary names and non-photos."""
+    name = path.name.lower()
+    return (
+        name.startswith((".", "~$"))
+        or name in IGNORED_NAMES
+        or path.suffix.lower() in IGNORED_SUFFIXES
+        or path.suffix.lower() not in PHOTO_SUFFIXES
+    )
+
+
+@dataclass
+class Pending:
+    size: int
+    mtime: float
+    still_since: float
+
+
+class Wake(FileSystemEventHandler):
+    """Any change in the inbox wakes the scan; the scan decides."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def on_any_event(self, event) -> None:
+        self.event.set()
+
+
+class DropFolder:
+    def __init__(
+        self, inbox: Path, out: Path, settings: Settings = Settings(), lang: str = "nl",
+        quiet: float = 3.0, settle: float = 60.0,
+    ):  # fmt: skip
+        self.inbox, self.out, self.lang = inbox, out, lang
+        self.quiet, self.settle = quiet, settle
+        self.settings = settings
+        self.pending: dict[Path, Pending] = {}
+        for folder in ("ready", "rejected", "originals"):
+            (out / folder).mkdir(parents=True, exist_ok=True)
+        seen_file = out / SEEN
+        self.seen = set(seen_file.read_text().split()) if seen_file.exists() else set()
+
+    def watch(self, stop: threading.Event, poll: bool = False) -> None:
+        """Screen photos as they arrive until `stop` is set (SIGTERM, Ctrl-C)."""
+        wake = threading.Event()
+        observer = (PollingObserver if poll else Observer)()
+        observer.schedule(Wake(wake), str(self.inbox), recursive=False)
+        observer.start()
+        try:
+            with Screener(self.settings) as screener:
+                while not stop.is_set():
+                    self.scan(screener, stop)
+                    wake.wait(timeout=min(self.quiet, 1.0))
+                    wake.clear()
+        finally:
+            observer.stop()
+            observer.join()
+
+    def scan(self, screener: Screener, stop: threading.Event) -> None:
+        """Take every photo in the inbox that has been still long enough."""
+        now = time.monotonic()
+        present = set()
+        for path in sorted(self.inbox.iterdir()):
+            if stop.is_set():
+                return
+            if ignored(path) or path.is_symlink() or not path.is_file():
+                continue
+            present.add(path)
+            stat = path.stat()
+            state = self.pending.get(path)
+            if state is None or (state.size, state.mtime) != (stat.st_size, stat.st_mtime):
+                self.pending[path] = Pending(stat.st_size, stat.st_mtime, now)
+                continue
+            if now - state.still_since < self.quiet:
+                continue
+            data = path.read_bytes()
+            if not complete(data) and now - state.still_since < self.settle:
+                continue  # maybe half-synced: wait for the rest, or for `settle` to pass
+            self.take(screener, path, data)
+            del self.pending[path]
+        for gone in set(self.pending) - present:
+            del self.pending[gone]
+
+    def take(self, screener: Screener, path: Path, data: bytes) -> None:
+        digest = hashlib.sha256(data).hexdigest()
+        kept = self.keep_original(path)
+        if digest in self.seen:
+            print(f"{say('watch-seen', self.lang)}: {shown(path.name)}", flush=True)
+            return
+        result = screener.screen(kept, self.out / "ready" / kept.stem)
+        target = result.outputs[0].path if result.outputs else self.out / "rejected" / kept.name
+        write.write_atomic(explanation(result, self.lang).encode("utf-8"), target.with_suffix(".txt"))
+        self.seen.add(digest)
+        write.write_atomic("\n".join(sorted(self.seen)).encode() + b"\n", self.out / SEEN)
+        print(f"{say(result.verdict, self.lang)}: {shown(path.name)}: {summary(result, self.lang)}", flush=True)
+
+    def keep_original(self, path: Path) -> Path:
+        """Move the original, byte for byte, to OUT/originals/ (never overwriting another)."""
+        dest = self.out / "originals" / path.name
+        n = 1
+        while dest.exists():
+            n += 1
+            dest = dest.with_name(f"{path.stem}-{n}{path.suffix}")
+        shutil.move(path, dest)  # a rename on one file system; copy, fsync and remove across
+        return dest
+
+
+def complete(data: bytes) -> bool:
+    """Whether the photo decodes completely (a half-synced file does not)."""
+    try:
+        photo.decode(data)
+        return True
+    except photo.PhotoError:
+        return False
+
+
+def summary(result: Screening, lang: str) -> str:
+    reasons = [result.error] if result.error else result.reasons
+    return "; ".join(r.text(lang) for r in reasons)
+
+
+def explanation(result: Screening, lang: str) -> str:
+    """The short note left next to each result, in the user's language."""
+    next_step = "watch-next-ready" if result.verdict in policy.SAFE else "watch-next-rejected"
+    return f"{summary(result, lang)}\n{say(next_step, lang)}\n"
+
+
+def run_until_signalled(folder: DropFolder, poll: bool) -> None:
+    """Watch until SIGTERM or Ctrl-C; the photo being screened is finished first."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    folder.watch(stop, poll)

@@ -1,0 +1,104 @@
+"""The drop folder, driven for real: a watcher process, files copied in slowly, moved in,
+broken, hidden, and a SIGTERM and restart, with nothing lost and nothing screened twice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import digest
+
+QUIET, SETTLE = 0.5, 4.0
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+class Watcher:
+    def __init__(self, inbox: Path, out: Path, log: Path):
+        self.log = log
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "privacyscreen"), "watch", str(inbox), "--out", str(out),
+             "--quiet-seconds", str(QUIET), "--settle-seconds", str(SETTLE), "--lang", "en"],
+            stdout=log.open("a"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_for(lambda: "Watching" in self.output())
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def folders(tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    return inbox, out
+
+
+def test_the_drop_folder(folders, tmp_path, portrait, portrait_jpeg, no_people):
+    inbox, out = folders
+    watcher = Watcher(inbox, out, tmp_path / "watch.log")
+    try:
+        # a slow copy in two halves, with a pause longer than the quiet time
+        data = portrait.read_bytes()
+        with (inbox / "astronaut.png").open("wb") as f:
+            f.write(data[: len(data) // 2])
+            f.flush()
+            time.sleep(2 * QUIET + 1)
+            assert not (out / "rejected" / "astronaut.txt").exists()  # half a photo is not rejected
+            f.write(data[len(data) // 2 :])
+        wait_for(lambda: (out / "ready" / "astronaut.txt").exists())
+        assert (out / "ready" / "astronaut.png").is_file()
+        assert (out / "originals" / "astronaut.png").read_bytes() == data  # kept byte for byte
+        assert "safe to share" in (out / "ready" / "astronaut.txt").read_text()
+
+        # a move into the folder, as sync tools and "save as" do
+        staged = tmp_path / "staged.jpg"
+        shutil.copy(portrait_jpeg, staged)
+        os.replace(staged, inbox / "hopper.jpg")
+        wait_for(lambda: (out / "ready" / "hopper.txt").exists())
+
+        # a broken file is rejected with a note, once it has settled
+        (inbox / "kapot.jpg").write_bytes(b"\xff\xd8\xff\xe0 broken")
+        wait_for(lambda: (out / "rejected" / "kapot.txt").exists(), timeout=SETTLE + 30)
+        assert "not shared" in (out / "rejected" / "kapot.txt").read_text().lower()
+        assert not (out / "ready" / "kapot.jpg").exists()
+
+        # hidden and temporary files are left alone
+        for name in (".foto.jpg", "foto.jpg.part", "~$foto.jpg"):
+            shutil.copy(no_people, inbox / name)
+        time.sleep(SETTLE)
+        assert sorted(p.name for p in inbox.iterdir()) == [".foto.jpg", "foto.jpg.part", "~$foto.jpg"]
+    finally:
+        assert watcher.stop() == 0  # SIGTERM stops it cleanly
+
+    # restart; the same photo dropped again is recognised and not screened twice
+    watcher = Watcher(inbox, out, tmp_path / "watch.log")
+    try:
+        shutil.copy(portrait_jpeg, inbox / "hopper.jpg")
+        wait_for(lambda: (out / "originals" / "hopper-2.jpg").exists())
+        wait_for(lambda: "already screened" in watcher.output())
+    finally:
+        assert watcher.stop() == 0
+    assert digest(out / "originals" / "hopper-2.jpg") == digest(portrait_jpeg)
+    assert sorted(p.name for p in (out / "ready").iterdir()) == [
+        "astronaut.png", "astronaut.txt", "hopper.jpg", "hopper.txt",
+    ]  # fmt: skip
+    assert not [p for p in out.rglob("*.part")]  # nothing half-written anywhere
+    assert watcher.output().count("hopper.jpg") == 2  # one screening, one "already screened"
