@@ -63,6 +63,12 @@ def main() -> None:
     help="Shape of the redacted area.",
 )
 @click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a self-contained HTML page with thumbnails of the safe copies.",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
@@ -71,7 +77,14 @@ def main() -> None:
 )
 @lang_option
 def run(
-    inputs: tuple[Path, ...], out_dir: Path, report_path: Path | None, style: str, shape: str, jobs: int, lang: str
+    inputs: tuple[Path, ...],
+    out_dir: Path,
+    report_path: Path | None,
+    html_path: Path | None,
+    style: str,
+    shape: str,
+    jobs: int,
+    lang: str,
 ) -> None:
     """Screen photos and folders (recursively) and write safe copies under OUT."""
     for item in inputs:
@@ -90,6 +103,8 @@ def run(
 
         results = screen.run(plan, settings, show, workers=jobs)
     report.write_json(results, settings, report_path)
+    if html_path:
+        report.write_html(results, html_path, lang)
     tally = report.counts(results)
     parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
     click.echo(say("summary", lang, total=len(results), counts=parts or "0"))

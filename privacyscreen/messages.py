@@ -106,6 +106,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Watching {inbox}; results in {out}. Stop with Ctrl-C.",
         "nl": "Map {inbox} wordt bewaakt; resultaten in {out}. Stoppen met Ctrl-C.",
     },
+    # HTML report
+    "html-title": {"en": "privacyscreen report", "nl": "privacyscreen-verslag"},
     # run summary
     "summary": {
         "en": "{total} photo(s) screened: {counts}.",

@@ -1,17 +1,23 @@
-"""The JSON report: one record per input photo. Other views (terminal lines, HTML) read the same records.
+"""Reports: a JSON record per input photo, and an HTML contact sheet made from the same records.
 
 Schema "privacyscreen-report/1", documented in README.md. Paths are relative to the report file.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 from collections import Counter
 from datetime import datetime, timezone
+from html import escape
 from pathlib import Path
 
+from PIL import Image, ImageDraw
+
 from . import __version__, write
+from .messages import say, shown
 from .policy import VERDICTS
 from .screen import Screening, Settings
 
@@ -55,3 +61,65 @@ def build(results: list[Screening], settings: Settings, base: Path) -> dict:
 def write_json(results: list[Screening], settings: Settings, path: Path) -> None:
     data = json.dumps(build(results, settings, path.parent), indent=2, ensure_ascii=False) + "\n"
     write.write_atomic(data.encode("utf-8"), path)
+
+
+BADGE_COLOURS = {"no-people": "#2e7d32", "anonymized": "#1565c0", "needs-consent": "#e65100",
+                 "consented": "#6a1b9a", "error": "#b71c1c"}  # fmt: skip
+THUMBNAIL = 360  # longest side, pixels
+CSS = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222;background:#fafafa}
+h1{font-size:1.5rem}.totals{font-size:1.1rem}
+.sheet{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:1rem}
+figure{margin:0;background:#fff;border:1px solid #ddd;border-radius:8px;padding:.75rem}
+figure img{max-width:100%;display:block;margin:0 auto .5rem}
+.badge{display:inline-block;color:#fff;border-radius:4px;padding:.1rem .5rem;font-weight:600}
+.name{font-family:monospace;word-break:break-all;margin-left:.5rem}
+ul{margin:.5rem 0 0;padding-left:1.2rem}
+"""
+
+
+def thumbnail(s: Screening) -> str | None:
+    """A small JPEG of the redacted output (never of the original), with the redacted regions
+    outlined, as a data URL."""
+    if not s.outputs:
+        return None
+    with Image.open(s.outputs[0].path) as im:
+        im = im.convert("RGB")
+        scale = THUMBNAIL / max(im.size)
+        small = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))))
+    draw = ImageDraw.Draw(small)
+    for f in s.findings:
+        if f.action == "redacted":
+            x, y, w, h = (round(v * scale) for v in f.box)
+            draw.rectangle((x, y, x + w, y + h), outline=(255, 200, 0), width=2)
+    buf = io.BytesIO()
+    small.save(buf, "JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def html(results: list[Screening], lang: str) -> str:
+    """One self-contained page: a contact sheet of the safe copies with verdicts and reasons."""
+    tally = counts(results)
+    totals = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
+    cards = []
+    for s in results:
+        reasons = [s.error] if s.error else s.reasons
+        image = thumbnail(s)
+        picture = f'<img src="{image}" alt="{escape(s.source.name)}">' if image else ""
+        items = "".join(f"<li>{escape(r.text(lang))}</li>" for r in reasons)
+        cards.append(
+            f'<figure class="photo" data-verdict="{s.verdict}">{picture}<figcaption>'
+            f'<span class="badge" style="background:{BADGE_COLOURS[s.verdict]}">{escape(say(s.verdict, lang))}</span>'
+            f'<span class="name">{escape(shown(s.source))}</span><ul>{items}</ul></figcaption></figure>'
+        )
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(say('html-title', lang))}</title><style>{CSS}</style></head><body>"
+        f"<h1>{escape(say('html-title', lang))}</h1>"
+        f'<p class="totals">{escape(say("summary", lang, total=len(results), counts=totals or "0"))}</p>'
+        f'<section class="sheet">{"".join(cards)}</section></body></html>\n'
+    )
+
+
+def write_html(results: list[Screening], path: Path, lang: str) -> None:
+    write.write_atomic(html(results, lang).encode("utf-8"), path)

@@ -1,0 +1,78 @@
+"""The HTML report a communications officer reads, rendered in a real browser (Debian's Chromium,
+driven by Playwright): every photo is on it, and no thumbnail shows an original face."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from privacyscreen.cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]  # fmt: skip
+ASTRONAUT_FACE = (180, 60, 110, 130)
+
+
+@pytest.fixture
+def page_file(tmp_path, portrait, portrait_jpeg, no_people):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for photo in (portrait, portrait_jpeg, no_people):
+        shutil.copy(photo, inbox / photo.name)
+    (inbox / "kapot.jpg").write_bytes(b"not a photo")
+    page = tmp_path / "verslag.html"
+    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(tmp_path / "out"), "--html", str(page),
+                                       "--lang", "nl", "--jobs", "1"])  # fmt: skip
+    assert result.exit_code == 1, result.output  # kapot.jpg
+    return page
+
+
+def test_the_report_renders_in_chromium_with_every_photo(page_file, tmp_path):
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium")
+        pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.goto(page_file.as_uri())
+        cards = page.locator("figure.photo")
+        assert cards.count() == 4
+        text = page.inner_text("body")
+        for name in ("astronaut.png", "grace_hopper.jpg", "coffee.png", "kapot.jpg"):
+            assert name in text
+        assert "4 foto('s) gecontroleerd" in text and "dit is geen foto" in text
+        # every thumbnail decoded and shown (the broken file has none)
+        shown = page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)")
+        assert shown == [True, True, True]
+        page.screenshot(path=str(tmp_path / "verslag.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "verslag.png").stat().st_size > 10_000
+
+
+def test_no_thumbnail_holds_original_face_pixels(page_file, portrait):
+    thumbs = [Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB")
+              for b64 in re.findall(r'src="data:image/jpeg;base64,([^"]+)"', page_file.read_text())]  # fmt: skip
+    assert len(thumbs) == 3
+    original = Image.open(portrait).convert("RGB")
+    astronaut = [t for t in thumbs if t.size == (360, 360)]
+    assert len(astronaut) == 1
+    scale = 360 / original.width
+    x, y, w, h = (round(v * scale) for v in ASTRONAUT_FACE)
+    inner = (x + 4, y + 4, x + w - 4, y + h - 4)  # inside the outline drawn around it
+    face_then = np.asarray(original.resize((360, 360)).crop(inner), float)
+    face_now = np.asarray(astronaut[0].crop(inner), float)
+    assert np.abs(face_now - face_then).mean() > 10
+    detail = lambda a: np.abs(np.diff(a, axis=1)).mean()  # noqa: E731
+    assert detail(face_now) < 0.3 * detail(face_then)
