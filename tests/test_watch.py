@@ -27,11 +27,11 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 
 class Watcher:
-    def __init__(self, inbox: Path, out: Path, log: Path):
+    def __init__(self, inbox: Path, out: Path, log: Path, *options: str):
         self.log = log
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "privacyscreen"), "watch", str(inbox), "--out", str(out),
-             "--quiet-seconds", str(QUIET), "--settle-seconds", str(SETTLE), "--lang", "en"],
+             "--quiet-seconds", str(QUIET), "--settle-seconds", str(SETTLE), "--lang", "en", *options],
             stdout=log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_for(lambda: "Watching" in self.output())
@@ -102,3 +102,17 @@ def test_the_drop_folder(folders, tmp_path, portrait, portrait_jpeg, no_people):
     ]  # fmt: skip
     assert not [p for p in out.rglob("*.part")]  # nothing half-written anywhere
     assert watcher.output().count("hopper.jpg") == 2  # one screening, one "already screened"
+
+
+def test_polling_for_network_shares(folders, tmp_path, no_people):
+    """--poll: no inotify events (SMB, NFS, some sync clients), the folder is scanned instead."""
+    inbox, out = folders
+    watcher = Watcher(inbox, out, tmp_path / "poll.log", "--poll")
+    try:
+        staged = tmp_path / "koffie.png"
+        shutil.copy(no_people, staged)
+        os.replace(staged, inbox / "koffie.png")
+        wait_for(lambda: (out / "ready" / "koffie.txt").exists())
+        assert "no person found" in (out / "ready" / "koffie.txt").read_text()
+    finally:
+        assert watcher.stop() == 0
