@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from . import __version__, models, redact, report, screen
+from . import __version__, models, redact, report, screen, write
 from . import check as check_photos
 from . import watch as drop_folder
 from .messages import LANGUAGES, default_language, say, shown
@@ -92,6 +92,8 @@ def run(
             raise click.UsageError(f"--out must be another folder than the input {item}")
     settings = screen.Settings(style=style, shape=shape)
     report_path = report_path or out_dir / "privacyscreen-report.json"
+    if out_dir.is_dir():
+        write.remove_partial(out_dir)  # left by a run that was killed
     plan = screen.plan(inputs, out_dir)
     with tqdm(total=len(plan), unit="photo", disable=None, leave=False) as bar:
 

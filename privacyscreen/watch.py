@@ -74,6 +74,7 @@ class DropFolder:
         self.pending: dict[Path, Pending] = {}
         for folder in ("ready", "rejected", "originals"):
             (out / folder).mkdir(parents=True, exist_ok=True)
+        write.remove_partial(out)  # left by a watcher that was killed mid-photo
         seen_file = out / SEEN
         self.seen = set(seen_file.read_text().split()) if seen_file.exists() else set()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import struct
 import tempfile
 import zlib
@@ -223,6 +224,18 @@ def check_webp(im: Image.Image, data: bytes, xmp: bytes) -> None:
             raise VerifyError("unexpected XMP")
     if sum(kind == b"XMP " for kind, _ in chunks) != 1:
         raise VerifyError("XMP packet missing")
+
+
+PARTIAL = re.compile(r"^\..+\.[a-z0-9_]{8}\.part$")  # what write_atomic's temporary files are called
+
+
+def remove_partial(folder: Path) -> int:
+    """Delete the hidden temporary files a killed run left under `folder`. They were never
+    renamed into place, so nothing is lost; returns how many there were."""
+    stale = [p for p in folder.rglob(".*.part") if PARTIAL.match(p.name) and p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def write_atomic(data: bytes, dest: Path) -> str:
