@@ -6,12 +6,13 @@ Exit codes: 0 every photo screened, 1 some could not be, 2 usage error.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
-from . import __version__, models, redact, report, screen, write
+from . import __version__, consent, models, redact, report, screen, write
 from . import check as check_photos
 from . import watch as drop_folder
 from .messages import LANGUAGES, default_language, say, shown
@@ -155,6 +156,120 @@ def watch(inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_s
 def check(args: tuple[str, ...]) -> None:
     """Read-only check for pre-commit: exit 1 with a 'path: reason' line per unsafe photo."""
     raise SystemExit(check_photos.main(list(args)))
+
+
+def register_option(f):
+    return click.option(
+        "--register", "register_path", type=click.Path(path_type=Path, dir_okay=False),
+        default=consent.default_path, show_default=f"${consent.ENV} or ~/.local/share/privacyscreen/consent.sqlite",
+        help="The consent register (an SQLite file, readable by its owner only).",
+    )(f)  # fmt: skip
+
+
+def open_register(path: Path) -> consent.Register:
+    try:
+        return consent.Register(path)
+    except consent.ConsentError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def describe(form: consent.Form) -> str:
+    signer = "subject" if form.signed_by == "subject" else f"{form.representative_name} ({form.representative_role})"
+    until = form.valid_until.isoformat() if form.valid_until else "open"
+    state = f"withdrawn {form.withdrawn_on} by {form.withdrawn_by}" if form.withdrawn_on else "active"
+    return (
+        f"{form.id}: {form.subject}; signed by {signer}; channels {', '.join(form.channels)}; "
+        f"scope {form.scope}; valid {form.valid_from} to {until}; form version {form.form_version}; {state}"
+    )
+
+
+@main.group("consent")
+def consent_group() -> None:
+    """The consent register: signed consent forms (toestemmingsformulieren)."""
+
+
+@consent_group.command("add")
+@click.argument("form_id")
+@click.option("--subject", required=True, help="Name or internal number of the person photographed.")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    required=True,
+    help=f"A channel the form covers (repeat): {', '.join(consent.CHANNELS)}.",
+)
+@click.option(
+    "--scope", required=True, help="These photos, this activity, or a category such as 'only unrecognisable'."
+)
+@click.option("--valid-from", required=True, help="First day the form is valid (YYYY-MM-DD).")
+@click.option("--valid-until", help="Last day the form is valid (YYYY-MM-DD); none for open-ended.")
+@click.option("--form-version", required=True, help="Version of the printed form that was signed.")
+@click.option("--representative", help="Name of the representative who signed for the subject.")
+@click.option(
+    "--role", type=click.Choice(consent.REPRESENTATIVE_ROLES), help="The representative's role under the Wzd."
+)
+@register_option
+def consent_add(form_id, subject, channels, scope, valid_from, valid_until, form_version, representative, role,
+                register_path) -> None:  # fmt: skip
+    """Record a signed consent form."""
+    with open_register(register_path) as register:
+        try:
+            form = consent.Form(
+                form_id, subject, "representative" if representative or role else "subject", representative, role,
+                consent.parse_channels(list(channels)), scope, consent.parse_date(valid_from, "--valid-from"),
+                consent.parse_date(valid_until, "--valid-until") if valid_until else None, form_version,
+            )  # fmt: skip
+            register.add(form)
+        except consent.ConsentError as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(describe(register.get(form_id)))
+
+
+@consent_group.command("list")
+@register_option
+def consent_list(register_path: Path) -> None:
+    """List every form in the register."""
+    with open_register(register_path) as register:
+        for form in register.forms():
+            click.echo(describe(form))
+
+
+@consent_group.command("show")
+@click.argument("form_id")
+@register_option
+def consent_show(form_id: str, register_path: Path) -> None:
+    """Show one form."""
+    with open_register(register_path) as register:
+        try:
+            click.echo(describe(register.get(form_id)))
+        except consent.ConsentError as e:
+            raise click.ClickException(str(e)) from None
+
+
+@consent_group.command("withdraw")
+@click.argument("form_id")
+@click.option("--by", required=True, help="Who withdrew the consent.")
+@click.option("--on", "on_date", help="Date of the withdrawal (YYYY-MM-DD) [default: today].")
+@register_option
+def consent_withdraw(form_id: str, by: str, on_date: str | None, register_path: Path) -> None:
+    """Record that consent was withdrawn (nothing is deleted)."""
+    with open_register(register_path) as register:
+        try:
+            when = consent.parse_date(on_date, "--on") if on_date else date.today()
+            click.echo(describe(register.withdraw(form_id, when, by)))
+        except consent.ConsentError as e:
+            raise click.ClickException(str(e)) from None
+
+
+@consent_group.command("audit")
+@register_option
+def consent_audit(register_path: Path) -> None:
+    """Every withdrawn or expired form and the outputs made under it: posts to take down."""
+    with open_register(register_path) as register:
+        for form, uses in register.audit(date.today()):
+            click.echo(describe(form))
+            for output, channel in uses:
+                click.echo(f"  {channel}: {shown(output)}")
 
 
 @main.group("models")

@@ -1,0 +1,195 @@
+"""The consent register: the organisation's signed consent forms (toestemmingsformulieren) in one
+local SQLite file, created readable by its owner only.
+
+Linking a photo to a form is a human act (never face recognition): whoever screens a photo names
+the forms of the people who stay recognisable. Nothing is ever deleted: a withdrawal is a state
+with a date, and every use of a form is recorded so that `audit` can list what to take down.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+CHANNELS = ("website", "facebook", "linkedin", "instagram", "intranet", "print", "own-account")
+# Who may sign for a client who lacks capacity, in the order of the Wet zorg en dwang (Wzd).
+REPRESENTATIVE_ROLES = ("curator", "mentor", "gemachtigde", "partner", "familie")
+ENV = "PRIVACYSCREEN_REGISTER"
+
+MIGRATIONS = [  # each entry moves the schema one version up; never edit a released one
+    """
+    CREATE TABLE forms (
+        id TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,                 -- name or internal client/employee number
+        signed_by TEXT NOT NULL CHECK (signed_by IN ('subject', 'representative')),
+        representative_name TEXT,
+        representative_role TEXT,
+        channels TEXT NOT NULL,                -- comma-separated, from CHANNELS
+        scope TEXT NOT NULL,                   -- these photos / this activity / a category
+        valid_from TEXT NOT NULL,              -- ISO dates
+        valid_until TEXT,
+        form_version TEXT NOT NULL,
+        withdrawn_on TEXT,
+        withdrawn_by TEXT,
+        recorded TEXT NOT NULL
+    );
+    CREATE TABLE uses (                        -- every output made under a form
+        form_id TEXT NOT NULL REFERENCES forms (id),
+        photo_sha256 TEXT NOT NULL,
+        output TEXT,
+        output_sha256 TEXT,
+        channel TEXT NOT NULL,
+        used_on TEXT NOT NULL
+    );
+    """,
+]
+
+
+class ConsentError(Exception):
+    """A problem the user can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    subject: str
+    signed_by: str
+    representative_name: str | None
+    representative_role: str | None
+    channels: tuple[str, ...]
+    scope: str
+    valid_from: date
+    valid_until: date | None
+    form_version: str
+    withdrawn_on: date | None = None
+    withdrawn_by: str | None = None
+
+    def problem(self, channel: str, today: date) -> str | None:
+        """Why this form does not cover publishing on `channel` today; None when it does."""
+        if self.withdrawn_on and self.withdrawn_on <= today:
+            return f"form {self.id} was withdrawn on {self.withdrawn_on.isoformat()}"
+        if today < self.valid_from:
+            return f"form {self.id} is valid only from {self.valid_from.isoformat()}"
+        if self.valid_until and today > self.valid_until:
+            return f"form {self.id} expired on {self.valid_until.isoformat()}"
+        if channel not in self.channels:
+            return f"form {self.id} does not cover {channel}"
+        return None
+
+
+def default_path() -> Path:
+    """$PRIVACYSCREEN_REGISTER, else the user's data folder."""
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV])
+    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data / "privacyscreen" / "consent.sqlite"
+
+
+def parse_date(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ConsentError(f"{what} must be a date like 2026-12-31, not {text!r}") from None
+
+
+def parse_channels(names: list[str]) -> tuple[str, ...]:
+    unknown = [n for n in names if n not in CHANNELS]
+    if unknown or not names:
+        raise ConsentError(f"unknown channel {', '.join(unknown) or '(none)'}; valid channels: {', '.join(CHANNELS)}")
+    return tuple(dict.fromkeys(names))
+
+
+class Register:
+    """One consent register file. Use as a context manager."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        try:
+            self.db = sqlite3.connect(path)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.migrate()
+        except sqlite3.DatabaseError as e:
+            raise ConsentError(f"{path} is not a consent register ({e})") from None
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+    def migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise ConsentError(f"{self.path} was made by a newer privacyscreen (schema {version}); upgrade first")
+        with self.db:
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                self.db.executescript(script)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    def add(self, form: Form) -> None:
+        if form.signed_by == "representative" and not (form.representative_name and form.representative_role):
+            raise ConsentError("a form signed by a representative needs the representative's name and role")
+        if form.representative_role and form.representative_role not in REPRESENTATIVE_ROLES:
+            raise ConsentError(f"unknown role {form.representative_role}; valid: {', '.join(REPRESENTATIVE_ROLES)}")
+        if form.valid_until and form.valid_until < form.valid_from:
+            raise ConsentError("valid until must not be before valid from")
+        try:
+            with self.db:
+                self.db.execute(
+                    "INSERT INTO forms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+                    (form.id, form.subject, form.signed_by, form.representative_name, form.representative_role,
+                     ",".join(form.channels), form.scope, form.valid_from.isoformat(),
+                     form.valid_until and form.valid_until.isoformat(), form.form_version, date.today().isoformat()),
+                )  # fmt: skip
+        except sqlite3.IntegrityError:
+            raise ConsentError(f"form {form.id} is already in the register") from None
+
+    def get(self, form_id: str) -> Form:
+        row = self.db.execute("SELECT * FROM forms WHERE id = ?", (form_id,)).fetchone()
+        if row is None:
+            raise ConsentError(f"form {form_id} is not in the register ({self.path})")
+        return form_from_row(row)
+
+    def forms(self) -> list[Form]:
+        return [form_from_row(r) for r in self.db.execute("SELECT * FROM forms ORDER BY id")]
+
+    def withdraw(self, form_id: str, on: date, by: str) -> Form:
+        form = self.get(form_id)
+        if form.withdrawn_on:
+            raise ConsentError(f"form {form_id} was already withdrawn on {form.withdrawn_on.isoformat()}")
+        with self.db:
+            self.db.execute("UPDATE forms SET withdrawn_on = ?, withdrawn_by = ? WHERE id = ?",
+                            (on.isoformat(), by, form_id))  # fmt: skip
+        return self.get(form_id)
+
+    def record_use(self, form_id: str, photo_sha256: str, output: str | None, output_sha256: str | None,
+                   channel: str) -> None:  # fmt: skip
+        with self.db:
+            values = (form_id, photo_sha256, output, output_sha256, channel, date.today().isoformat())
+            self.db.execute("INSERT INTO uses VALUES (?, ?, ?, ?, ?, ?)", values)
+
+    def audit(self, today: date) -> list[tuple[Form, list[tuple[str, str]]]]:
+        """Every withdrawn or expired form with the outputs (path, channel) made under it."""
+        out = []
+        for form in self.forms():
+            if (form.withdrawn_on and form.withdrawn_on <= today) or (form.valid_until and form.valid_until < today):
+                uses = self.db.execute("SELECT output, channel FROM uses WHERE form_id = ? ORDER BY used_on, output",
+                                       (form.id,)).fetchall()  # fmt: skip
+                out.append((form, [(o or "", c) for o, c in uses]))
+        return out
+
+
+def form_from_row(row: tuple) -> Form:
+    (id_, subject, signed_by, rep_name, rep_role, channels, scope, valid_from, valid_until, version,
+     withdrawn_on, withdrawn_by, _recorded) = row  # fmt: skip
+    return Form(
+        id_, subject, signed_by, rep_name, rep_role, tuple(channels.split(",")), scope,
+        date.fromisoformat(valid_from), valid_until and date.fromisoformat(valid_until), version,
+        withdrawn_on and date.fromisoformat(withdrawn_on), withdrawn_by,
+    )  # fmt: skip
