@@ -27,6 +27,21 @@ lang_option = click.option(
 )
 
 
+def register_option(f):
+    return click.option(
+        "--register", "register_path", type=click.Path(path_type=Path, dir_okay=False),
+        default=consent.default_path, show_default=f"${consent.ENV} or ~/.local/share/privacyscreen/consent.sqlite",
+        help="The consent register (an SQLite file, readable by its owner only).",
+    )(f)  # fmt: skip
+
+
+def open_register(path: Path) -> consent.Register:
+    try:
+        return consent.Register(path)
+    except consent.ConsentError as e:
+        raise click.ClickException(str(e)) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="privacyscreen")
 def main() -> None:
@@ -70,6 +85,15 @@ def main() -> None:
     help="Also write a self-contained HTML page with thumbnails of the safe copies.",
 )
 @click.option(
+    "--keep",
+    type=click.Choice(["faces"]),
+    multiple=True,
+    help="Keep faces visible: the photo then needs a valid consent form (--consent) for --channel.",
+)
+@click.option("--consent", "consents", multiple=True, metavar="ID", help="Consent form of a person kept (repeat).")
+@click.option("--channel", type=click.Choice(consent.CHANNELS), help="Where the photo will be published.")
+@register_option
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
@@ -84,14 +108,28 @@ def run(
     html_path: Path | None,
     style: str,
     shape: str,
+    keep: tuple[str, ...],
+    consents: tuple[str, ...],
+    channel: str | None,
+    register_path: Path,
     jobs: int,
     lang: str,
 ) -> None:
-    """Screen photos and folders (recursively) and write safe copies under OUT."""
+    """Screen photos and folders (recursively) and write safe copies under OUT
+    (photos that still need consent under OUT/needs-consent)."""
+    if keep and not channel:
+        raise click.UsageError("--keep faces needs --channel: consent is given per channel")
+    if consents and not keep:
+        raise click.UsageError("--consent goes with --keep faces")
+    if keep and consents:
+        open_register(register_path).db.close()  # a clear error now rather than one per photo
     for item in inputs:
         if item.is_dir() and item.resolve() == out_dir.resolve():
             raise click.UsageError(f"--out must be another folder than the input {item}")
-    settings = screen.Settings(style=style, shape=shape)
+    settings = screen.Settings(
+        style=style, shape=shape, keep=frozenset({"face"} if keep else ()), consents=consents, channel=channel,
+        register=register_path,
+    )  # fmt: skip
     report_path = report_path or out_dir / "privacyscreen-report.json"
     if out_dir.is_dir():
         write.remove_partial(out_dir)  # left by a run that was killed
@@ -156,21 +194,6 @@ def watch(inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_s
 def check(args: tuple[str, ...]) -> None:
     """Read-only check for pre-commit: exit 1 with a 'path: reason' line per unsafe photo."""
     raise SystemExit(check_photos.main(list(args)))
-
-
-def register_option(f):
-    return click.option(
-        "--register", "register_path", type=click.Path(path_type=Path, dir_okay=False),
-        default=consent.default_path, show_default=f"${consent.ENV} or ~/.local/share/privacyscreen/consent.sqlite",
-        help="The consent register (an SQLite file, readable by its owner only).",
-    )(f)  # fmt: skip
-
-
-def open_register(path: Path) -> consent.Register:
-    try:
-        return consent.Register(path)
-    except consent.ConsentError as e:
-        raise click.ClickException(str(e)) from None
 
 
 def describe(form: consent.Form) -> str:

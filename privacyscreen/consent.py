@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from .policy import Reason
+
 CHANNELS = ("website", "facebook", "linkedin", "instagram", "intranet", "print", "own-account")
 # Who may sign for a client who lacks capacity, in the order of the Wet zorg en dwang (Wzd).
 REPRESENTATIVE_ROLES = ("curator", "mentor", "gemachtigde", "partner", "familie")
@@ -67,16 +69,16 @@ class Form:
     withdrawn_on: date | None = None
     withdrawn_by: str | None = None
 
-    def problem(self, channel: str, today: date) -> str | None:
+    def problem(self, channel: str, today: date) -> Reason | None:
         """Why this form does not cover publishing on `channel` today; None when it does."""
         if self.withdrawn_on and self.withdrawn_on <= today:
-            return f"form {self.id} was withdrawn on {self.withdrawn_on.isoformat()}"
+            return Reason("consent-withdrawn", form=self.id, on=self.withdrawn_on.isoformat())
         if today < self.valid_from:
-            return f"form {self.id} is valid only from {self.valid_from.isoformat()}"
+            return Reason("consent-not-yet", form=self.id, on=self.valid_from.isoformat())
         if self.valid_until and today > self.valid_until:
-            return f"form {self.id} expired on {self.valid_until.isoformat()}"
+            return Reason("consent-expired", form=self.id, on=self.valid_until.isoformat())
         if channel not in self.channels:
-            return f"form {self.id} does not cover {channel}"
+            return Reason("consent-channel", form=self.id, channel=channel)
         return None
 
 
@@ -173,6 +175,18 @@ class Register:
         with self.db:
             values = (form_id, photo_sha256, output, output_sha256, channel, date.today().isoformat())
             self.db.execute("INSERT INTO uses VALUES (?, ?, ?, ?, ?, ?)", values)
+
+    def check(self, form_ids: tuple[str, ...], channel: str, today: date) -> list[Reason]:
+        """Why the named forms do not cover publishing on `channel` today ([] when they all do)."""
+        problems = []
+        for form_id in form_ids:
+            try:
+                problem = self.get(form_id).problem(channel, today)
+            except ConsentError:
+                problem = Reason("consent-unknown", form=form_id)
+            if problem:
+                problems.append(problem)
+        return problems
 
     def audit(self, today: date) -> list[tuple[Form, list[tuple[str, str]]]]:
         """Every withdrawn or expired form with the outputs (path, channel) made under it."""

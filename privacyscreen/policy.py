@@ -14,8 +14,14 @@ NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
     "consented",
     "error",
 )
-SAFE = {NO_PEOPLE, ANONYMIZED}  # verdicts whose output may be shared as it is
-IDENTIFYING = {"face"}  # finding kinds that are redacted
+SAFE = {NO_PEOPLE, ANONYMIZED}  # verdicts whose output may be shared as it is, anywhere
+IDENTIFYING = {"face"}  # finding kinds that are redacted unless the user keeps them
+RELEASE = {  # IPTC/PLUS model-release status written into the output, per verdict
+    NO_PEOPLE: "not-applicable",
+    ANONYMIZED: "not-applicable",
+    CONSENTED: "limited",
+    NEEDS_CONSENT: "none",
+}
 
 
 @dataclass(frozen=True)
@@ -26,10 +32,14 @@ class Reason:
     count: int = 0
     items: tuple[str, ...] = ()  # message codes, e.g. metadata kinds
     detail: str = ""
+    form: str = ""  # consent form ID
+    channel: str = ""
+    on: str = ""  # a date
 
     def text(self, lang: str) -> str:
         items = ", ".join(say(i, lang) for i in self.items)
-        return say(self.code, lang, count=self.count, items=items, detail=self.detail)
+        return say(self.code, lang, count=self.count, items=items, detail=self.detail, form=self.form,
+                   channel=self.channel, on=self.on)  # fmt: skip
 
     def to_dict(self) -> dict:
         return {"code": self.code, **{lang: self.text(lang) for lang in LANGUAGES}}
@@ -42,11 +52,26 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
 
 
-def decide(findings: list[Finding], metadata: list[str]) -> Decision:
-    """Redact everything identifying; the photo is then safe, with or without people."""
-    acted = [f.with_action("redacted" if f.kind in IDENTIFYING else "kept") for f in findings]
-    faces = sum(f.kind == "face" for f in acted)
-    reasons = [Reason("reason-faces-redacted", count=faces) if faces else Reason("reason-no-people")]
+def decide(
+    findings: list[Finding], metadata: list[str], keep: frozenset[str] = frozenset(),
+    consent: list[Reason] | None = None,
+) -> Decision:  # fmt: skip
+    """Redact everything identifying that the user does not keep. Kept faces need consent:
+    `consent` lists why the named forms do not cover this use ([] when they all do; None when
+    no form was named)."""
+    acted = [f.with_action("kept" if f.kind in keep or f.kind not in IDENTIFYING else "redacted") for f in findings]
+    redacted = sum(f.kind == "face" and f.action == "redacted" for f in acted)
+    kept = sum(f.kind == "face" and f.action == "kept" for f in acted)
+    reasons = []
+    if kept:
+        verdict = CONSENTED if consent == [] else NEEDS_CONSENT
+        reasons += [Reason("reason-consented", count=kept)] if consent == [] else consent or [Reason("consent-none")]
+    else:
+        verdict = ANONYMIZED if redacted else NO_PEOPLE
+    if redacted:
+        reasons.append(Reason("reason-faces-redacted", count=redacted))
+    elif not kept:
+        reasons.append(Reason("reason-no-people"))
     if metadata:
         reasons.append(Reason("reason-metadata-removed", items=tuple(metadata)))
-    return Decision(ANONYMIZED if faces else NO_PEOPLE, acted, reasons)
+    return Decision(verdict, acted, reasons)

@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import date
 from multiprocessing import util
 from pathlib import Path
 
-from . import detectors, photo, policy, redact, write
+from . import consent, detectors, photo, policy, redact, write
 from .findings import Finding, merge
 from .policy import Reason
 
@@ -50,6 +51,10 @@ class Settings:
     shape: str = "ellipse"
     detectors: tuple[str, ...] = detectors.DEFAULT
     threads: int = 0  # inference threads per process; 0: as many as there are cores
+    keep: frozenset[str] = frozenset()  # finding kinds kept visible (consent needed), e.g. {"face"}
+    consents: tuple[str, ...] = ()  # consent form IDs named by the user for the people kept
+    channel: str | None = None  # where the photo will be published
+    register: Path | None = None  # the consent register
 
 
 class Screener:
@@ -58,6 +63,7 @@ class Screener:
     def __init__(self, settings: Settings = Settings()):
         self.settings = settings
         self.detectors = detectors.create(settings.detectors, settings.threads)
+        self.register = consent.Register(settings.register) if settings.keep and settings.register else None
 
     def __enter__(self) -> Screener:
         return self
@@ -68,6 +74,8 @@ class Screener:
     def close(self) -> None:
         for d in self.detectors:
             getattr(d, "close", lambda: None)()
+        if self.register:
+            self.register.db.close()
 
     def find(self, pixels, clock: Clock | None = None) -> list[Finding]:
         """Everything every detector finds in upright RGB pixels, merged."""
@@ -78,8 +86,17 @@ class Screener:
                 found += d.detect(pixels)
         return merge(found)
 
-    def screen(self, source: Path, dest: Path) -> Screening:
-        """Screen `source`; write a safe copy to `dest` (its suffix follows the output format)."""
+    def consent_problems(self) -> list[Reason] | None:
+        """Why the named forms do not cover the channel today; None when no form was named."""
+        if not self.settings.consents:
+            return None
+        if self.register is None or self.settings.channel is None:
+            return [Reason("consent-none")]
+        return self.register.check(self.settings.consents, self.settings.channel, date.today())
+
+    def screen(self, source: Path, dest: Path, held: Path | None = None) -> Screening:
+        """Screen `source`; write its safe copy to `dest` (its suffix follows the output format),
+        or, when it still needs consent, to `held` (no copy when `held` is None)."""
         result = Screening(source)
         clock = Clock(result.seconds)
         try:
@@ -90,22 +107,32 @@ class Screener:
             with clock("decode"):
                 pic = photo.load(source)
             result.sha256, result.size = pic.sha256, (pic.width, pic.height)
-            decision = policy.decide(self.find(pic.pixels, clock), pic.metadata)
+            decision = policy.decide(
+                self.find(pic.pixels, clock), pic.metadata, self.settings.keep, self.consent_problems()
+            )
             result.findings, result.reasons = decision.findings, decision.reasons
+            release = policy.RELEASE[decision.verdict]
+            if decision.verdict == policy.NEEDS_CONSENT:
+                dest = held
             with clock("redact"):
                 boxes = [f.box for f in decision.findings if f.action == "redacted"]
                 pixels = redact.redact(pic.pixels, boxes, self.settings.style, self.settings.shape)
+            result.verdict = decision.verdict
+            if dest is None:
+                return result
             with clock("encode"):
-                data, suffix = write.encode(pixels, pic, "not-applicable")
+                data, suffix = write.encode(pixels, pic, release)
             with clock("verify"):
-                write.verify(data, pixels, pic, "not-applicable")
+                write.verify(data, pixels, pic, release)
             with clock("write"):
                 target = dest.with_suffix(suffix)
                 if target.resolve() == source.resolve():
                     raise OSError("the safe copy would overwrite the original")
                 digest = write.write_atomic(data, target)
             result.outputs.append(Output(target, "redacted", digest))
-            result.verdict = decision.verdict
+            if decision.verdict == policy.CONSENTED and self.register:
+                for form_id in self.settings.consents:
+                    self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, self.settings.channel)
         except photo.PhotoError as e:
             result.error = Reason(f"error-{e.code}", detail=e.detail)
         except write.VerifyError as e:
@@ -154,26 +181,34 @@ def collect(inputs: Iterable[Path], out_dir: Path) -> Iterator[tuple[Path, Path]
                     yield path, path.relative_to(item)
 
 
-def plan(inputs: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path]]:
-    """(source, destination) for every photo to screen; no two destinations collide."""
+HELD = "needs-consent"  # subfolder of the output folder for photos that still need consent
+
+
+def plan(inputs: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path, Path]]:
+    """(source, destination, destination if it needs consent) for every photo to screen; no two
+    destinations collide, and photos that need consent never land among the safe ones."""
     taken: set[Path] = set()
-    return [(source, unique(out_dir / relative, taken)) for source, relative in collect(inputs, out_dir)]
+    jobs = []
+    for source, relative in collect(inputs, out_dir):
+        dest = unique(out_dir / relative, taken)
+        jobs.append((source, dest, out_dir / HELD / dest.relative_to(out_dir)))
+    return jobs
 
 
 def run(
-    jobs: list[tuple[Path, Path]],
+    jobs: list[tuple[Path, Path, Path]],
     settings: Settings = Settings(),
     progress: Callable[[Screening], None] | None = None,
     workers: int = 1,
 ) -> list[Screening]:
-    """Screen every (source, destination) pair of a plan. With several `workers`, photos are
+    """Screen every job of a plan. With several `workers`, photos are
     screened in parallel processes that each load the models once; results keep plan order."""
     workers = max(1, min(workers, len(jobs)))
     results: list[Screening] = []
     if workers == 1:
         with Screener(settings) as screener:
-            for source, dest in jobs:
-                results.append(screener.screen(source, dest))
+            for job in jobs:
+                results.append(screener.screen(*job))
                 if progress:
                     progress(results[-1])
         return results
@@ -196,7 +231,7 @@ def _start_worker(settings: Settings) -> None:
     util.Finalize(_worker, _worker.close, exitpriority=10)  # close native models before interpreter exit
 
 
-def _screen_in_worker(job: tuple[Path, Path]) -> Screening:
+def _screen_in_worker(job: tuple[Path, Path, Path]) -> Screening:
     assert _worker is not None
     return _worker.screen(*job)
 

@@ -1,6 +1,7 @@
 """The drop folder: ambassadors drop photos into INBOX and get a safe copy back.
 
     INBOX/foto.jpg  ->  OUT/ready/foto.jpg + OUT/ready/foto.txt         (safe to share)
+                        OUT/needs-consent/foto.jpg + foto.txt           (someone stays recognisable)
                         OUT/rejected/foto.txt                           (could not be screened)
                         OUT/originals/foto.jpg                          (the original, byte for byte)
 
@@ -28,7 +29,7 @@ from watchdog.observers.polling import PollingObserver
 
 from . import photo, policy, write
 from .messages import say, shown
-from .screen import PHOTO_SUFFIXES, Screener, Screening, Settings
+from .screen import HELD, PHOTO_SUFFIXES, Screener, Screening, Settings
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 IGNORED_SUFFIXES = {".part", ".tmp", ".crdownload", ".download", ".partial", ".!sync", ".sb-tmp"}
@@ -72,7 +73,7 @@ class DropFolder:
         self.quiet, self.settle = quiet, settle
         self.settings = settings
         self.pending: dict[Path, Pending] = {}
-        for folder in ("ready", "rejected", "originals"):
+        for folder in ("ready", HELD, "rejected", "originals"):
             (out / folder).mkdir(parents=True, exist_ok=True)
         write.remove_partial(out)  # left by a watcher that was killed mid-photo
         seen_file = out / SEEN
@@ -125,7 +126,7 @@ class DropFolder:
         if digest in self.seen:
             print(f"{say('watch-seen', self.lang)}: {shown(path.name)}", flush=True)
             return
-        result = screener.screen(kept, self.out / "ready" / kept.stem)
+        result = screener.screen(kept, self.out / "ready" / kept.stem, self.out / HELD / kept.stem)
         target = result.outputs[0].path if result.outputs else self.out / "rejected" / kept.name
         write.write_atomic(explanation(result, self.lang).encode("utf-8"), target.with_suffix(".txt"))
         self.seen.add(digest)
@@ -159,7 +160,9 @@ def summary(result: Screening, lang: str) -> str:
 
 def explanation(result: Screening, lang: str) -> str:
     """The short note left next to each result, in the user's language."""
-    next_step = "watch-next-ready" if result.verdict in policy.SAFE else "watch-next-rejected"
+    next_step = {policy.ERROR: "watch-next-rejected", policy.NEEDS_CONSENT: "watch-next-held"}.get(
+        result.verdict, "watch-next-ready"
+    )
     return f"{summary(result, lang)}\n{say(next_step, lang)}\n"
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -23,6 +25,11 @@ def form(**changes) -> Form:
     return Form(**{**base, **changes})
 
 
+def why(f: Form, channel: str, day: date) -> str | None:
+    problem = f.problem(channel, day)
+    return problem and problem.text("en")
+
+
 @pytest.fixture
 def register(tmp_path):
     with Register(tmp_path / "consent.sqlite") as r:
@@ -36,19 +43,19 @@ def test_the_register_file_is_readable_by_its_owner_only(register):
 def test_a_form_covers_its_channels_while_valid(register):
     register.add(form())
     f = register.get("F-17")
-    assert f.problem("facebook", TODAY) is None
-    assert f.problem("own-account", TODAY) is None
-    assert f.problem("linkedin", TODAY) == "form F-17 does not cover linkedin"
-    assert f.problem("facebook", date(2027, 1, 2)) == "form F-17 expired on 2027-01-01"
-    assert f.problem("facebook", date(2025, 12, 31)) == "form F-17 is valid only from 2026-01-01"
+    assert why(f, "facebook", TODAY) is None
+    assert why(f, "own-account", TODAY) is None
+    assert why(f, "linkedin", TODAY) == "form F-17 does not cover linkedin"
+    assert why(f, "facebook", date(2027, 1, 2)) == "form F-17 expired on 2027-01-01"
+    assert why(f, "facebook", date(2025, 12, 31)) == "form F-17 is valid only from 2026-01-01"
 
 
 def test_withdrawal_is_a_state_with_a_date_and_nothing_is_deleted(register):
     register.add(form())
     register.record_use("F-17", "ab" * 32, "ready/dansen.jpg", "cd" * 32, "facebook")
     withdrawn = register.withdraw("F-17", date(2026, 11, 20), "A. de Vries")
-    assert withdrawn.problem("facebook", TODAY) == "form F-17 was withdrawn on 2026-11-20"
-    assert withdrawn.problem("facebook", date(2026, 11, 19)) is None  # earlier use stays lawful
+    assert why(withdrawn, "facebook", TODAY) == "form F-17 was withdrawn on 2026-11-20"
+    assert why(withdrawn, "facebook", date(2026, 11, 19)) is None  # earlier use stays lawful
     assert [f.id for f in register.forms()] == ["F-17"]
     with pytest.raises(ConsentError, match="already withdrawn"):
         register.withdraw("F-17", TODAY, "someone")
@@ -121,3 +128,52 @@ def test_the_command_line_flow(tmp_path):
     assert audit.output.startswith("F-17: client 4711")
     missing = runner.invoke(main, ["consent", "show", "F-99", *reg])
     assert missing.exit_code == 1 and "F-99 is not in the register" in missing.output
+
+
+def test_screening_with_consent_from_the_command_line(tmp_path, portrait_jpeg):
+    """Kept faces: consented for a covered channel, needs consent for another and after withdrawal."""
+    from tests import carriers as C
+
+    runner, reg = CliRunner(), ["--register", str(tmp_path / "c.sqlite")]
+    assert runner.invoke(main, ["consent", "add", "F-17", "--subject", "Jansen", "--channel", "facebook",
+                                "--scope", "this photo", "--valid-from", "2026-01-01", "--form-version", "1",
+                                *reg]).exit_code == 0  # fmt: skip
+
+    def screen(out: str, channel: str) -> tuple[dict, Path]:
+        result = runner.invoke(main, ["run", str(portrait_jpeg), "--out", str(tmp_path / out), "--keep", "faces",
+                                      "--consent", "F-17", "--channel", channel, "--jobs", "1", *reg])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        [image] = json.loads((tmp_path / out / "privacyscreen-report.json").read_text())["images"]
+        [output] = image["outputs"]
+        return image, (tmp_path / out / output["path"]).resolve()
+
+    image, output = screen("facebook", "facebook")
+    assert image["verdict"] == "consented" and output.parent == (tmp_path / "facebook").resolve()
+    assert [f["action"] for f in image["findings"]] == ["kept"]
+    assert C.metadata_inventory(output)["model_release_status"] == ["http://ns.useplus.org/ldf/vocab/MR-LMR"]
+    assert C.find_secrets(output, ["Jansen", "F-17"]) == []  # the link lives in the register only
+
+    image, output = screen("linkedin", "linkedin")
+    assert image["verdict"] == "needs-consent"
+    assert image["reasons"][0]["en"] == "form F-17 does not cover linkedin"
+    assert output.parent == (tmp_path / "linkedin" / "needs-consent").resolve()  # never among the safe ones
+    assert C.metadata_inventory(output)["model_release_status"] == ["http://ns.useplus.org/ldf/vocab/MR-NON"]
+
+    assert runner.invoke(main, ["consent", "withdraw", "F-17", "--by", "Jansen", *reg]).exit_code == 0
+    image, _ = screen("again", "facebook")
+    assert image["verdict"] == "needs-consent" and "was withdrawn on" in image["reasons"][0]["en"]
+    audit = runner.invoke(main, ["consent", "audit", *reg]).output
+    assert f"facebook: {(tmp_path / 'facebook' / 'grace_hopper.jpg').resolve()}" in audit  # the post to take down
+    assert stat.S_IMODE((tmp_path / "c.sqlite").stat().st_mode) == 0o600
+
+
+def test_kept_faces_without_a_channel_or_form_are_refused_or_held(tmp_path, portrait_jpeg):
+    runner = CliRunner()
+    no_channel = runner.invoke(main, ["run", str(portrait_jpeg), "--out", str(tmp_path / "a"), "--keep", "faces"])
+    assert no_channel.exit_code == 2 and "needs --channel" in no_channel.output
+    held = runner.invoke(main, ["run", str(portrait_jpeg), "--out", str(tmp_path / "b"), "--keep", "faces",
+                                "--channel", "instagram", "--jobs", "1"])  # fmt: skip
+    assert held.exit_code == 0
+    assert "no consent form was named" in held.output
+    assert (tmp_path / "b" / "needs-consent" / "grace_hopper.jpg").is_file()
+    assert not (tmp_path / "b" / "grace_hopper.jpg").exists()
