@@ -284,6 +284,22 @@ def consent_withdraw(form_id: str, by: str, on_date: str | None, register_path: 
             raise click.ClickException(str(e)) from None
 
 
+@consent_group.command("form")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="toestemmingsformulier.html",
+    show_default=True,
+    help="Where to write the form (HTML; print it or save it as PDF from a browser).",
+)
+@lang_option
+def consent_form(out_path: Path, lang: str) -> None:
+    """Write a printable consent form with a tick box per channel."""
+    write.write_atomic(consent.printable_form(lang).encode("utf-8"), out_path)
+    click.echo(out_path)
+
+
 @consent_group.command("audit")
 @register_option
 def consent_audit(register_path: Path) -> None:

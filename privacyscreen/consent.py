@@ -12,8 +12,10 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from html import escape
 from pathlib import Path
 
+from .messages import say
 from .policy import Reason
 
 CHANNELS = ("website", "facebook", "linkedin", "instagram", "intranet", "print", "own-account")
@@ -207,3 +209,32 @@ def form_from_row(row: tuple) -> Form:
         date.fromisoformat(valid_from), valid_until and date.fromisoformat(valid_until), version,
         withdrawn_on and date.fromisoformat(withdrawn_on), withdrawn_by,
     )  # fmt: skip
+
+
+FORM_VERSION = "2026.1"
+FORM_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;line-height:1.5}"
+    ".line{border-bottom:1px solid #000;height:2rem;margin-bottom:1rem}li{list-style:none}"
+    "input{width:1.1rem;height:1.1rem;margin-right:.5rem}section{margin:1.5rem 0}"
+    "@media print{body{margin:0}}"
+)
+
+
+def printable_form(lang: str) -> str:
+    """The toestemmingsformulier as one printable HTML page: one tick box per channel, the
+    explicit-consent wording for a care setting, a representative section and how to withdraw."""
+    t = lambda code, **kw: escape(say(code, lang, **kw))  # noqa: E731
+    boxes = "".join(f'<li><label><input type="checkbox"> {t("channel-" + c)}</label></li>' for c in CHANNELS)
+    line = '<div class="line"></div>'
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{t("form-title")}</title>'
+        f"<style>{FORM_CSS}</style></head><body><h1>{t('form-title')}</h1><p>{t('form-intro')}</p>"
+        f"<section><h2>{t('form-person')}</h2>{line}<p>{t('form-scope')}</p>{line}</section>"
+        f"<section><p><strong>{t('form-explicit')}</strong></p><h2>{t('form-channels')}</h2><ul>{boxes}</ul>"
+        f"<p>{t('form-validity')}</p></section>"
+        f"<section><h2>{t('form-signature')}</h2>{line}</section>"
+        f"<section><h2>{t('form-representative')}</h2>{line}<p>{t('form-roles')}</p>"
+        f"<h3>{t('form-signature')}</h3>{line}</section>"
+        f"<section><p>{t('form-free')}</p><p>{t('form-withdraw')}</p>"
+        f"<p><small>{t('form-version', detail=FORM_VERSION)}</small></p></section></body></html>\n"
+    )

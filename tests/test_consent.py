@@ -177,3 +177,17 @@ def test_kept_faces_without_a_channel_or_form_are_refused_or_held(tmp_path, port
     assert "no consent form was named" in held.output
     assert (tmp_path / "b" / "needs-consent" / "grace_hopper.jpg").is_file()
     assert not (tmp_path / "b" / "grace_hopper.jpg").exists()
+
+
+@pytest.mark.parametrize(("lang", "explicit", "withdraw"), [
+    ("nl", "Ik geef uitdrukkelijk toestemming", "altijd intrekken"),
+    ("en", "I give explicit consent", "withdraw this consent at any time"),
+])  # fmt: skip
+def test_a_printable_form_with_a_tick_box_per_channel(tmp_path, lang, explicit, withdraw):
+    out = tmp_path / "form.html"
+    result = CliRunner().invoke(main, ["consent", "form", "--lang", lang, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert page.count('type="checkbox"') == len(consent.CHANNELS)
+    assert explicit in page and withdraw in page
+    assert ("vertegenwoordiger" if lang == "nl" else "representative") in page

@@ -76,3 +76,24 @@ def test_no_thumbnail_holds_original_face_pixels(page_file, portrait):
     assert np.abs(face_now - face_then).mean() > 10
     detail = lambda a: np.abs(np.diff(a, axis=1)).mean()  # noqa: E731
     assert detail(face_now) < 0.3 * detail(face_then)
+
+
+def test_the_consent_form_renders_in_chromium(tmp_path):
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium")
+        pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
+    from playwright.sync_api import sync_playwright
+
+    form = tmp_path / "toestemmingsformulier.html"
+    assert CliRunner().invoke(main, ["consent", "form", "--lang", "nl", "--out", str(form)]).exit_code == 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.goto(form.as_uri())
+        assert page.locator("input[type=checkbox]").count() == 7
+        page.locator("input[type=checkbox]").first.check()  # it can be ticked on screen, too
+        assert page.locator("input[type=checkbox]").first.is_checked()
+        page.pdf(path=str(tmp_path / "form.pdf"))  # and printed
+        browser.close()
+    assert (tmp_path / "form.pdf").read_bytes().startswith(b"%PDF")
