@@ -222,7 +222,9 @@ def consent_group() -> None:
     help=f"A channel the form covers (repeat): {', '.join(consent.CHANNELS)}.",
 )
 @click.option(
-    "--scope", required=True, help="These photos, this activity, or a category such as 'only unrecognisable'."
+    "--scope",
+    required=True,
+    help=f"These photos, this activity, or '{consent.UNRECOGNISABLE_ONLY}' (no recognisable photo).",
 )
 @click.option("--valid-from", required=True, help="First day the form is valid (YYYY-MM-DD).")
 @click.option("--valid-until", help="Last day the form is valid (YYYY-MM-DD); none for open-ended.")

@@ -22,6 +22,7 @@ CHANNELS = ("website", "facebook", "linkedin", "instagram", "intranet", "print",
 # Who may sign for a client who lacks capacity, in the order of the Wet zorg en dwang (Wzd).
 REPRESENTATIVE_ROLES = ("curator", "mentor", "gemachtigde", "partner", "familie")
 ENV = "PRIVACYSCREEN_REGISTER"
+UNRECOGNISABLE_ONLY = "only-unrecognisable"  # the scope of a form that allows no recognisable photo at all
 
 MIGRATIONS = [  # each entry moves the schema one version up; never edit a released one
     """
@@ -81,6 +82,8 @@ class Form:
             return Reason("consent-expired", form=self.id, on=self.valid_until.isoformat())
         if channel not in self.channels:
             return Reason("consent-channel", form=self.id, channel=channel)
+        if self.scope == UNRECOGNISABLE_ONLY:
+            return Reason("consent-unrecognisable-only", form=self.id)
         return None
 
 

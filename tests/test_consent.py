@@ -50,6 +50,13 @@ def test_a_form_covers_its_channels_while_valid(register):
     assert why(f, "facebook", date(2025, 12, 31)) == "form F-17 is valid only from 2026-01-01"
 
 
+def test_a_form_for_unrecognisable_photos_only_never_covers_a_recognisable_one(register):
+    register.add(form(scope=consent.UNRECOGNISABLE_ONLY))
+    assert why(register.get("F-17"), "facebook", TODAY) == (
+        "form F-17 allows only photos on which the person cannot be recognised"
+    )
+
+
 def test_withdrawal_is_a_state_with_a_date_and_nothing_is_deleted(register):
     register.add(form())
     register.record_use("F-17", "ab" * 32, "ready/dansen.jpg", "cd" * 32, "facebook")
