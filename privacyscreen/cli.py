@@ -6,6 +6,8 @@ Exit codes: 0 every photo screened, 1 some could not be, 2 usage error.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -35,11 +37,18 @@ def register_option(f):
     )(f)  # fmt: skip
 
 
-def open_register(path: Path) -> consent.Register:
+@contextmanager
+def consent_errors(lang: str) -> Iterator[None]:
+    """A consent problem becomes a clear message in the user's language and exit code 1."""
     try:
-        return consent.Register(path)
+        yield
     except consent.ConsentError as e:
-        raise click.ClickException(str(e)) from None
+        raise click.ClickException(e.text(lang)) from None
+
+
+def open_register(path: Path, lang: str) -> consent.Register:
+    with consent_errors(lang):
+        return consent.Register(path)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,14 +127,14 @@ def run(
     """Screen photos and folders (recursively) and write safe copies under OUT
     (photos that still need consent under OUT/needs-consent)."""
     if keep and not channel:
-        raise click.UsageError("--keep faces needs --channel: consent is given per channel")
+        raise click.UsageError(say("usage-keep-channel", lang))
     if consents and not keep:
-        raise click.UsageError("--consent goes with --keep faces")
+        raise click.UsageError(say("usage-consent-keep", lang))
     if keep and consents:
-        open_register(register_path).db.close()  # a clear error now rather than one per photo
+        open_register(register_path, lang).db.close()  # a clear error now rather than one per photo
     for item in inputs:
         if item.is_dir() and item.resolve() == out_dir.resolve():
-            raise click.UsageError(f"--out must be another folder than the input {item}")
+            raise click.UsageError(say("usage-out-input", lang, path=item))
     settings = screen.Settings(
         style=style, shape=shape, keep=frozenset({"face"} if keep else ()), consents=consents, channel=channel,
         register=register_path,
@@ -183,7 +192,7 @@ def run(
 def watch(inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_seconds: float, lang: str) -> None:
     """Watch a drop folder: every photo put in INBOX is screened; originals move to OUT/originals."""
     if inbox.resolve() == out_dir.resolve() or out_dir.resolve().is_relative_to(inbox.resolve()):
-        raise click.UsageError("--out must be outside the inbox")
+        raise click.UsageError(say("usage-out-inbox", lang))
     folder = drop_folder.DropFolder(inbox, out_dir, lang=lang, quiet=quiet_seconds, settle=settle_seconds)
     click.echo(say("watch-started", lang, inbox=inbox, out=out_dir))
     drop_folder.run_until_signalled(folder, poll)
@@ -196,14 +205,21 @@ def check(args: tuple[str, ...]) -> None:
     raise SystemExit(check_photos.main(list(args)))
 
 
-def describe(form: consent.Form) -> str:
-    signer = "subject" if form.signed_by == "subject" else f"{form.representative_name} ({form.representative_role})"
-    until = form.valid_until.isoformat() if form.valid_until else "open"
-    state = f"withdrawn {form.withdrawn_on} by {form.withdrawn_by}" if form.withdrawn_on else "active"
-    return (
-        f"{form.id}: {form.subject}; signed by {signer}; channels {', '.join(form.channels)}; "
-        f"scope {form.scope}; valid {form.valid_from} to {until}; form version {form.form_version}; {state}"
+def describe(form: consent.Form, lang: str) -> str:
+    if form.signed_by == "subject":
+        signer = say("consent-signer-subject", lang)
+    else:
+        signer = f"{form.representative_name} ({form.representative_role})"
+    state = (
+        say("consent-state-withdrawn", lang, on=form.withdrawn_on, by=form.withdrawn_by)
+        if form.withdrawn_on
+        else say("consent-active", lang)
     )
+    return say(
+        "consent-describe", lang, form=form.id, subject=form.subject, signer=signer,
+        channels=", ".join(form.channels), scope=form.scope, start=form.valid_from,
+        end=form.valid_until or say("consent-open", lang), version=form.form_version, state=state,
+    )  # fmt: skip
 
 
 @main.group("consent")
@@ -234,41 +250,38 @@ def consent_group() -> None:
     "--role", type=click.Choice(consent.REPRESENTATIVE_ROLES), help="The representative's role under the Wzd."
 )
 @register_option
+@lang_option
 def consent_add(form_id, subject, channels, scope, valid_from, valid_until, form_version, representative, role,
-                register_path) -> None:  # fmt: skip
+                register_path, lang) -> None:  # fmt: skip
     """Record a signed consent form."""
-    with open_register(register_path) as register:
-        try:
-            form = consent.Form(
-                form_id, subject, "representative" if representative or role else "subject", representative, role,
-                consent.parse_channels(list(channels)), scope, consent.parse_date(valid_from, "--valid-from"),
-                consent.parse_date(valid_until, "--valid-until") if valid_until else None, form_version,
-            )  # fmt: skip
-            register.add(form)
-        except consent.ConsentError as e:
-            raise click.ClickException(str(e)) from None
-        click.echo(describe(register.get(form_id)))
+    with open_register(register_path, lang) as register, consent_errors(lang):
+        form = consent.Form(
+            form_id, subject, "representative" if representative or role else "subject", representative, role,
+            consent.parse_channels(list(channels)), scope, consent.parse_date(valid_from, "--valid-from"),
+            consent.parse_date(valid_until, "--valid-until") if valid_until else None, form_version,
+        )  # fmt: skip
+        register.add(form)
+        click.echo(describe(register.get(form_id), lang))
 
 
 @consent_group.command("list")
 @register_option
-def consent_list(register_path: Path) -> None:
+@lang_option
+def consent_list(register_path: Path, lang: str) -> None:
     """List every form in the register."""
-    with open_register(register_path) as register:
+    with open_register(register_path, lang) as register:
         for form in register.forms():
-            click.echo(describe(form))
+            click.echo(describe(form, lang))
 
 
 @consent_group.command("show")
 @click.argument("form_id")
 @register_option
-def consent_show(form_id: str, register_path: Path) -> None:
+@lang_option
+def consent_show(form_id: str, register_path: Path, lang: str) -> None:
     """Show one form."""
-    with open_register(register_path) as register:
-        try:
-            click.echo(describe(register.get(form_id)))
-        except consent.ConsentError as e:
-            raise click.ClickException(str(e)) from None
+    with open_register(register_path, lang) as register, consent_errors(lang):
+        click.echo(describe(register.get(form_id), lang))
 
 
 @consent_group.command("withdraw")
@@ -276,14 +289,12 @@ def consent_show(form_id: str, register_path: Path) -> None:
 @click.option("--by", required=True, help="Who withdrew the consent.")
 @click.option("--on", "on_date", help="Date of the withdrawal (YYYY-MM-DD) [default: today].")
 @register_option
-def consent_withdraw(form_id: str, by: str, on_date: str | None, register_path: Path) -> None:
+@lang_option
+def consent_withdraw(form_id: str, by: str, on_date: str | None, register_path: Path, lang: str) -> None:
     """Record that consent was withdrawn (nothing is deleted)."""
-    with open_register(register_path) as register:
-        try:
-            when = consent.parse_date(on_date, "--on") if on_date else date.today()
-            click.echo(describe(register.withdraw(form_id, when, by)))
-        except consent.ConsentError as e:
-            raise click.ClickException(str(e)) from None
+    with open_register(register_path, lang) as register, consent_errors(lang):
+        when = consent.parse_date(on_date, "--on") if on_date else date.today()
+        click.echo(describe(register.withdraw(form_id, when, by), lang))
 
 
 @consent_group.command("form")
@@ -304,11 +315,12 @@ def consent_form(out_path: Path, lang: str) -> None:
 
 @consent_group.command("audit")
 @register_option
-def consent_audit(register_path: Path) -> None:
+@lang_option
+def consent_audit(register_path: Path, lang: str) -> None:
     """Every withdrawn or expired form and the outputs made under it: posts to take down."""
-    with open_register(register_path) as register:
+    with open_register(register_path, lang) as register:
         for form, uses in register.audit(date.today()):
-            click.echo(describe(form))
+            click.echo(describe(form, lang))
             for output, channel in uses:
                 click.echo(f"  {channel}: {shown(output)}")
 

@@ -54,7 +54,14 @@ MIGRATIONS = [  # each entry moves the schema one version up; never edit a relea
 
 
 class ConsentError(Exception):
-    """A problem the user can fix; the message says how."""
+    """A problem the user can fix; the message (a code in the catalogs) says how."""
+
+    def __init__(self, code: str, **params: object):
+        super().__init__(say(code, "en", **params))
+        self.code, self.params = code, params
+
+    def text(self, lang: str) -> str:
+        return say(self.code, lang, **self.params)
 
 
 @dataclass(frozen=True)
@@ -99,13 +106,13 @@ def parse_date(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise ConsentError(f"{what} must be a date like 2026-12-31, not {text!r}") from None
+        raise ConsentError("consent-error-date", what=what, text=text) from None
 
 
 def parse_channels(names: list[str]) -> tuple[str, ...]:
     unknown = [n for n in names if n not in CHANNELS]
     if unknown or not names:
-        raise ConsentError(f"unknown channel {', '.join(unknown) or '(none)'}; valid channels: {', '.join(CHANNELS)}")
+        raise ConsentError("consent-error-channel", names=", ".join(unknown) or "-", valid=", ".join(CHANNELS))
     return tuple(dict.fromkeys(names))
 
 
@@ -122,7 +129,7 @@ class Register:
             self.db.execute("PRAGMA foreign_keys = ON")
             self.migrate()
         except sqlite3.DatabaseError as e:
-            raise ConsentError(f"{path} is not a consent register ({e})") from None
+            raise ConsentError("consent-error-not-register", path=path, detail=e) from None
 
     def __enter__(self) -> Register:
         return self
@@ -133,7 +140,7 @@ class Register:
     def migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise ConsentError(f"{self.path} was made by a newer privacyscreen (schema {version}); upgrade first")
+            raise ConsentError("consent-error-newer", path=self.path, version=version)
         with self.db:
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 self.db.executescript(script)
@@ -141,11 +148,13 @@ class Register:
 
     def add(self, form: Form) -> None:
         if form.signed_by == "representative" and not (form.representative_name and form.representative_role):
-            raise ConsentError("a form signed by a representative needs the representative's name and role")
+            raise ConsentError("consent-error-representative")
         if form.representative_role and form.representative_role not in REPRESENTATIVE_ROLES:
-            raise ConsentError(f"unknown role {form.representative_role}; valid: {', '.join(REPRESENTATIVE_ROLES)}")
+            raise ConsentError(
+                "consent-error-role", role=form.representative_role, valid=", ".join(REPRESENTATIVE_ROLES)
+            )
         if form.valid_until and form.valid_until < form.valid_from:
-            raise ConsentError("valid until must not be before valid from")
+            raise ConsentError("consent-error-dates")
         try:
             with self.db:
                 self.db.execute(
@@ -155,12 +164,12 @@ class Register:
                      form.valid_until and form.valid_until.isoformat(), form.form_version, date.today().isoformat()),
                 )  # fmt: skip
         except sqlite3.IntegrityError:
-            raise ConsentError(f"form {form.id} is already in the register") from None
+            raise ConsentError("consent-error-exists", form=form.id) from None
 
     def get(self, form_id: str) -> Form:
         row = self.db.execute("SELECT * FROM forms WHERE id = ?", (form_id,)).fetchone()
         if row is None:
-            raise ConsentError(f"form {form_id} is not in the register ({self.path})")
+            raise ConsentError("consent-error-missing", form=form_id, path=self.path)
         return form_from_row(row)
 
     def forms(self) -> list[Form]:
@@ -169,7 +178,7 @@ class Register:
     def withdraw(self, form_id: str, on: date, by: str) -> Form:
         form = self.get(form_id)
         if form.withdrawn_on:
-            raise ConsentError(f"form {form_id} was already withdrawn on {form.withdrawn_on.isoformat()}")
+            raise ConsentError("consent-error-withdrawn", form=form_id, on=form.withdrawn_on.isoformat())
         with self.db:
             self.db.execute("UPDATE forms SET withdrawn_on = ?, withdrawn_by = ? WHERE id = ?",
                             (on.isoformat(), by, form_id))  # fmt: skip

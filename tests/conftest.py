@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 
 
+@pytest.fixture(autouse=True)
+def english_by_default(monkeypatch):
+    """Messages in English unless a test asks for Dutch, whatever the machine's locale."""
+    monkeypatch.setenv("PRIVACYSCREEN_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def screener():
     """One Screener (models loaded once) for the whole test session."""

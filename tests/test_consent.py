@@ -135,6 +135,10 @@ def test_the_command_line_flow(tmp_path):
     assert audit.output.startswith("F-17: client 4711")
     missing = runner.invoke(main, ["consent", "show", "F-99", *reg])
     assert missing.exit_code == 1 and "F-99 is not in the register" in missing.output
+    dutch = runner.invoke(main, ["consent", "show", "F-99", "--lang", "nl", *reg])
+    assert "formulier F-99 staat niet in het register" in dutch.output
+    listed_nl = runner.invoke(main, ["consent", "list", "--lang", "nl", *reg])
+    assert "getekend door A. de Vries (partner)" in listed_nl.output and "ingetrokken op" in listed_nl.output
 
 
 def test_screening_with_consent_from_the_command_line(tmp_path, portrait_jpeg):
