@@ -152,9 +152,12 @@ def run(
             bar.update()
 
         results = screen.run(plan, settings, show, workers=jobs)
-    report.write_json(results, settings, report_path)
-    if html_path:
-        report.write_html(results, html_path, lang)
+    try:
+        report.write_json(results, settings, report_path)
+        if html_path:
+            report.write_html(results, html_path, lang)
+    except OSError as e:
+        raise click.ClickException(say("error-report", lang, detail=e.strerror or e)) from None
     tally = report.counts(results)
     parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
     click.echo(say("summary", lang, total=len(results), counts=parts or "0"))

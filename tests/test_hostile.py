@@ -1,0 +1,79 @@
+"""Faults and hostile files: a full disk, XML attacks in XMP, polyglots, endless frames. Each ends
+in a clear message, never a crash, a hang, a partial file or a lost original."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import shutil
+import zipfile
+
+from click.testing import CliRunner
+from PIL import Image
+
+from privacyscreen import write
+from privacyscreen.cli import main
+
+from .conftest import digest
+
+
+def test_a_full_disk_gives_a_clear_error_and_leaves_nothing_behind(tmp_path, portrait_jpeg, monkeypatch):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(portrait_jpeg, inbox / "a.jpg")
+    before = digest(inbox / "a.jpg")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(write.os, "fsync", disk_full)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "the safe copy could not be written (No space left on device)" in result.output
+    assert "the report could not be written (No space left on device)" in result.output
+    assert "Traceback" not in result.output
+    assert [p for p in out.rglob("*") if p.is_file()] == []  # no partial file, not even a hidden one
+    assert digest(inbox / "a.jpg") == before
+
+
+def test_an_xml_bomb_in_xmp_is_not_expanded(screener, no_people, tmp_path):
+    """Billion laughs and an external entity in the XMP packet: metadata is never parsed as XML
+    on its way to the output, which is rebuilt with our own packet only."""
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i else "")) * 10}">' for i in range(1, 10))
+        + '<!ENTITY ext SYSTEM "file:///etc/passwd">]>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><a>&lol9;&ext;</a></x:xmpmeta>'
+    ).encode()
+    source = tmp_path / "bomb.jpg"
+    Image.open(no_people).convert("RGB").save(source, xmp=bomb)
+    result = screener.screen(source, tmp_path / "out" / "bomb")
+    assert result.verdict == "no-people", result.error
+    data = result.outputs[0].path.read_bytes()
+    assert b"lol" not in data and b"ENTITY" not in data and b"passwd" not in data
+
+
+def test_a_jpeg_that_is_also_a_zip_comes_out_as_a_plain_jpeg(screener, portrait_jpeg, tmp_path):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("client-dossier.txt", "Jansen, kamer 12")
+    polyglot = tmp_path / "polyglot.jpg"
+    polyglot.write_bytes(portrait_jpeg.read_bytes() + archive.getvalue())
+    assert zipfile.is_zipfile(polyglot)
+    result = screener.screen(polyglot, tmp_path / "out" / "polyglot")
+    assert result.verdict == "anonymized"
+    output = result.outputs[0].path
+    assert not zipfile.is_zipfile(output) and b"Jansen" not in output.read_bytes()
+
+
+def test_an_animation_with_thousands_of_frames_is_refused_quickly(tmp_path):
+    frames = [Image.new("RGB", (8, 8), (i % 256, i // 256 * 10, 0)) for i in range(5000)]
+    gif = tmp_path / "endless.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=1, loop=0)
+    assert Image.open(gif).n_frames == 5000
+    result = CliRunner().invoke(main, ["run", str(gif), "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert result.exit_code == 1
+    report = json.loads((tmp_path / "out" / "privacyscreen-report.json").read_text())
+    assert report["images"][0]["error"]["code"] == "error-animated"
