@@ -46,6 +46,16 @@ def consent_errors(lang: str) -> Iterator[None]:
         raise click.ClickException(e.text(lang)) from None
 
 
+@contextmanager
+def output_folder(path: Path, lang: str) -> Iterator[None]:
+    """This process alone writes to the output folder while the command runs."""
+    try:
+        with write.exclusive(path):
+            yield
+    except write.FolderInUse as e:
+        raise click.ClickException(say("error-folder-in-use", lang, path=path, pid=e)) from None
+
+
 def open_register(path: Path, lang: str) -> consent.Register:
     with consent_errors(lang):
         return consent.Register(path)
@@ -140,31 +150,33 @@ def run(
         register=register_path,
     )  # fmt: skip
     report_path = report_path or out_dir / "privacyscreen-report.json"
-    if out_dir.is_dir():
+    with output_folder(out_dir, lang):
         write.remove_partial(out_dir)  # left by a run that was killed
-    plan = screen.plan(inputs, out_dir)
-    with tqdm(total=len(plan), unit="photo", disable=None, leave=False) as bar:
+        plan = screen.plan(inputs, out_dir)
+        with tqdm(total=len(plan), unit="photo", disable=None, leave=False) as bar:
 
-        def show(result: screen.Screening) -> None:
-            reasons = [result.error] if result.error else result.reasons
-            line = f"{say(result.verdict, lang)}: {shown(result.source)}: " + "; ".join(r.text(lang) for r in reasons)
-            bar.write(line)
-            bar.update()
+            def show(result: screen.Screening) -> None:
+                reasons = [result.error] if result.error else result.reasons
+                line = f"{say(result.verdict, lang)}: {shown(result.source)}: " + "; ".join(
+                    r.text(lang) for r in reasons
+                )
+                bar.write(line)
+                bar.update()
 
-        results = screen.run(plan, settings, show, workers=jobs)
-    try:
-        report.write_json(results, settings, report_path)
-        if html_path:
-            report.write_html(results, html_path, lang)
-    except OSError as e:
-        raise click.ClickException(say("error-report", lang, detail=e.strerror or e)) from None
-    tally = report.counts(results)
-    parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
-    click.echo(say("summary", lang, total=len(results), counts=parts or "0"))
-    click.echo(say("summary-outputs", lang, out=out_dir, report=report_path))
-    if tally[ERROR]:
-        click.echo(say("summary-errors", lang, count=tally[ERROR]), err=True)
-        raise SystemExit(1)
+            results = screen.run(plan, settings, show, workers=jobs)
+        try:
+            report.write_json(results, settings, report_path)
+            if html_path:
+                report.write_html(results, html_path, lang)
+        except OSError as e:
+            raise click.ClickException(say("error-report", lang, detail=e.strerror or e)) from None
+        tally = report.counts(results)
+        parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
+        click.echo(say("summary", lang, total=len(results), counts=parts or "0"))
+        click.echo(say("summary-outputs", lang, out=out_dir, report=report_path))
+        if tally[ERROR]:
+            click.echo(say("summary-errors", lang, count=tally[ERROR]), err=True)
+            raise SystemExit(1)
 
 
 @main.command()
@@ -196,9 +208,10 @@ def watch(inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_s
     """Watch a drop folder: every photo put in INBOX is screened; originals move to OUT/originals."""
     if inbox.resolve() == out_dir.resolve() or out_dir.resolve().is_relative_to(inbox.resolve()):
         raise click.UsageError(say("usage-out-inbox", lang))
-    folder = drop_folder.DropFolder(inbox, out_dir, lang=lang, quiet=quiet_seconds, settle=settle_seconds)
-    click.echo(say("watch-started", lang, inbox=inbox, out=out_dir))
-    drop_folder.run_until_signalled(folder, poll)
+    with output_folder(out_dir, lang):
+        folder = drop_folder.DropFolder(inbox, out_dir, lang=lang, quiet=quiet_seconds, settle=settle_seconds)
+        click.echo(say("watch-started", lang, inbox=inbox, out=out_dir))
+        drop_folder.run_until_signalled(folder, poll)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})

@@ -16,6 +16,7 @@ restart or a second drop of the same photo does not screen it again.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import signal
 import threading
@@ -34,6 +35,7 @@ from .screen import HELD, PHOTO_SUFFIXES, Screener, Screening, Settings
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 IGNORED_SUFFIXES = {".part", ".tmp", ".crdownload", ".download", ".partial", ".!sync", ".sb-tmp"}
 SEEN = ".privacyscreen-seen"
+CLAIM = ".privacyscreen-claimed-"  # a photo being taken: renamed in the inbox, then moved out
 
 
 def ignored(path: Path) -> bool:
@@ -76,6 +78,7 @@ class DropFolder:
         for folder in ("ready", HELD, "rejected", "originals"):
             (out / folder).mkdir(parents=True, exist_ok=True)
         write.remove_partial(out)  # left by a watcher that was killed mid-photo
+        self.release_stale_claims()
         seen_file = out / SEEN
         self.seen = set(seen_file.read_text().split()) if seen_file.exists() else set()
 
@@ -122,7 +125,12 @@ class DropFolder:
 
     def take(self, screener: Screener, path: Path, data: bytes) -> None:
         digest = hashlib.sha256(data).hexdigest()
-        kept = self.keep_original(path)
+        claimed = path.with_name(f"{CLAIM}{os.getpid()}-{path.name}")
+        try:
+            os.rename(path, claimed)  # atomic: of two watchers on one inbox, one gets the photo
+        except FileNotFoundError:
+            return
+        kept = self.keep_original(claimed, path.name)
         if digest in self.seen:
             print(f"{say('watch-seen', self.lang)}: {shown(path.name)}", flush=True)
             return
@@ -133,15 +141,32 @@ class DropFolder:
         write.write_atomic("\n".join(sorted(self.seen)).encode() + b"\n", self.out / SEEN)
         print(f"{say(result.verdict, self.lang)}: {shown(path.name)}: {summary(result, self.lang)}", flush=True)
 
-    def keep_original(self, path: Path) -> Path:
-        """Move the original, byte for byte, to OUT/originals/ (never overwriting another)."""
-        dest = self.out / "originals" / path.name
+    def keep_original(self, path: Path, name: str) -> Path:
+        """Move the original, byte for byte, to OUT/originals/NAME (never overwriting another)."""
+        dest = self.out / "originals" / name
         n = 1
         while dest.exists():
             n += 1
-            dest = dest.with_name(f"{path.stem}-{n}{path.suffix}")
+            dest = dest.with_name(f"{Path(name).stem}-{n}{Path(name).suffix}")
         shutil.move(path, dest)  # a rename on one file system; copy, fsync and remove across
         return dest
+
+    def release_stale_claims(self) -> None:
+        """Give back photos claimed by a watcher that died before moving them."""
+        for claimed in self.inbox.glob(f"{CLAIM}*"):
+            pid, _, name = claimed.name[len(CLAIM) :].partition("-")
+            if not (pid.isdigit() and alive(int(pid))):
+                os.rename(claimed, claimed.with_name(name))
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def complete(data: bytes) -> bool:

@@ -10,6 +10,7 @@ against re-screening our own blurred output, not a signature: anyone can compute
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import os
@@ -17,6 +18,8 @@ import re
 import struct
 import tempfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -236,6 +239,32 @@ def remove_partial(folder: Path) -> int:
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
+
+
+class FolderInUse(Exception):
+    """Another privacyscreen process is writing to the same output folder."""
+
+
+@contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold the output folder for this process alone (a run and a watcher, or two watchers,
+    must not overwrite each other's files). Raises FolderInUse naming the other process."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / ".privacyscreen.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderInUse(os.pread(fd, 32, 0).decode(errors="replace").strip() or "?") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
 
 
 def write_atomic(data: bytes, dest: Path) -> str:

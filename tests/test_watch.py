@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import digest
+from .conftest import SAMPLES, digest
 
 QUIET, SETTLE = 0.5, 4.0
 
@@ -42,6 +42,11 @@ class Watcher:
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def samples_photos() -> list[Path]:
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix in (".png", ".jpg"))
 
 
 @pytest.fixture
@@ -114,5 +119,36 @@ def test_polling_for_network_shares(folders, tmp_path, no_people):
         os.replace(staged, inbox / "koffie.png")
         wait_for(lambda: (out / "ready" / "koffie.txt").exists())
         assert "no person found" in (out / "ready" / "koffie.txt").read_text()
+    finally:
+        assert watcher.stop() == 0
+
+
+def test_two_watchers_on_one_inbox_never_screen_a_photo_twice(tmp_path, samples_photos):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    outs = [tmp_path / "out-a", tmp_path / "out-b"]
+    watchers = [Watcher(inbox, out, tmp_path / f"{out.name}.log") for out in outs]
+    try:
+        for photo in samples_photos:
+            shutil.copy(photo, inbox / photo.name)
+        wait_for(lambda: not any(inbox.iterdir()))
+        wait_for(lambda: sum(len(list((o / "ready").glob("*.txt"))) for o in outs) == len(samples_photos))
+    finally:
+        assert all(w.stop() == 0 for w in watchers)
+    notes = [p.name for o in outs for p in (o / "ready").glob("*.txt")]
+    assert sorted(notes) == sorted(f"{p.stem}.txt" for p in samples_photos)  # each once, in one of them
+    originals = [p for o in outs for p in (o / "originals").iterdir()]
+    assert sorted(digest(p) for p in originals) == sorted(digest(p) for p in samples_photos)  # nothing lost
+
+
+def test_a_run_into_a_folder_a_watcher_writes_to_is_refused(folders, tmp_path, portrait):
+    inbox, out = folders
+    watcher = Watcher(inbox, out, tmp_path / "watch.log")
+    try:
+        result = subprocess.run([str(Path(sys.executable).parent / "privacyscreen"), "run", str(portrait),
+                                 "--out", str(out), "--lang", "en"], capture_output=True, text=True)  # fmt: skip
+        assert result.returncode == 1
+        assert f"in use by another privacyscreen (process {watcher.proc.pid})" in result.stderr
+        assert not (out / "astronaut.png").exists()
     finally:
         assert watcher.stop() == 0
