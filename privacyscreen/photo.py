@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pillow_heif
-from PIL import ExifTags, Image, ImageOps, JpegImagePlugin
+from PIL import ExifTags, Image, ImageCms, ImageOps, JpegImagePlugin
 
 pillow_heif.register_heif_opener()
 
@@ -103,8 +103,8 @@ def decode(data: bytes) -> Photo:
             raise
         except Exception as e:  # noqa: BLE001
             raise PhotoError("corrupt", f"{type(e).__name__}: {e}") from e
-    if icc and not (icc[16:20] == b"RGB " and upright.mode in ("RGB", "RGBA", "P")):
-        icc = None  # a CMYK or grey profile no longer describes our RGB pixels
+    if icc and not (icc[16:20] == b"RGB " and upright.mode in ("RGB", "RGBA", "P") and valid_icc(icc)):
+        icc = None  # a CMYK, grey or malformed profile does not travel with our RGB pixels
     return Photo(
         pixels=np.asarray(rgb),
         format=im.format,
@@ -114,6 +114,15 @@ def decode(data: bytes) -> Photo:
         jpeg_subsampling=subsampling,
         metadata=metadata,
     )
+
+
+def valid_icc(icc: bytes) -> bool:
+    """Whether LittleCMS reads the profile (a malformed one is dropped, not copied)."""
+    try:
+        ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return True
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return False
 
 
 def to_rgb(im: Image.Image) -> Image.Image:

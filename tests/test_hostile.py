@@ -77,3 +77,31 @@ def test_an_animation_with_thousands_of_frames_is_refused_quickly(tmp_path):
     assert result.exit_code == 1
     report = json.loads((tmp_path / "out" / "privacyscreen-report.json").read_text())
     assert report["images"][0]["error"]["code"] == "error-animated"
+
+
+def test_a_malformed_colour_profile_is_dropped_not_copied(screener, no_people, tmp_path):
+    bogus = bytearray(256)
+    bogus[16:20] = b"RGB "  # looks like an RGB profile, but is no profile at all
+    bogus[100:116] = b"Jansen, kamer 12"
+    source = tmp_path / "icc.jpg"
+    Image.open(no_people).convert("RGB").save(source, icc_profile=bytes(bogus))
+    result = screener.screen(source, tmp_path / "out" / "icc")
+    assert result.verdict == "no-people", result.error
+    output = result.outputs[0].path
+    assert Image.open(output).info.get("icc_profile") is None
+    assert b"Jansen" not in output.read_bytes()
+
+
+def test_no_secret_from_metadata_reaches_the_terminal_the_report_or_the_html(tmp_path, portrait_jpeg):
+    from tests import carriers as C
+
+    (tmp_path / "in").mkdir()
+    planted = C.plant_jpeg(portrait_jpeg, tmp_path / "in" / "carrier.jpg")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(planted.path), "--out", str(out), "--html", str(out / "r.html"),
+                                       "--jobs", "1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    secrets = [planted.secret.encode(), *planted.needles.values()]
+    report = (out / "privacyscreen-report.json").read_bytes()
+    for name, data in [("terminal", result.output.encode()), ("report", report), ("html", (out / "r.html").read_bytes())]:
+        assert not [s for s in secrets if s in data], name
