@@ -103,5 +103,9 @@ def test_no_secret_from_metadata_reaches_the_terminal_the_report_or_the_html(tmp
     assert result.exit_code == 0, result.output
     secrets = [planted.secret.encode(), *planted.needles.values()]
     report = (out / "privacyscreen-report.json").read_bytes()
-    for name, data in [("terminal", result.output.encode()), ("report", report), ("html", (out / "r.html").read_bytes())]:
+    for name, data in [
+        ("terminal", result.output.encode()),
+        ("report", report),
+        ("html", (out / "r.html").read_bytes()),
+    ]:
         assert not [s for s in secrets if s in data], name
