@@ -9,13 +9,15 @@ A photo is taken only once it is complete: its size and modification time must h
 still for `quiet` seconds (inotify close/move events, or polling on network shares, only wake
 the scan early). A photo that does not decode yet may be half-synced: it is rejected only
 after `settle` seconds without change. Every original is moved, unchanged, to OUT/originals/;
-the content hashes of screened photos are remembered in OUT/.privacyscreen-seen, so a
+the content hashes of screened photos (with the names of their originals) are remembered in
+OUT/.privacyscreen-seen, so a
 restart or a second drop of the same photo does not screen it again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -80,7 +82,7 @@ class DropFolder:
         write.remove_partial(out)  # left by a watcher that was killed mid-photo
         self.release_stale_claims()
         seen_file = out / SEEN
-        self.seen = set(seen_file.read_text().split()) if seen_file.exists() else set()
+        self.seen: dict[str, str] = json.loads(seen_file.read_text()) if seen_file.exists() else {}  # name: sha256
 
     def watch(self, stop: threading.Event, poll: bool = False) -> None:
         """Screen photos as they arrive until `stop` is set (SIGTERM, Ctrl-C)."""
@@ -90,6 +92,7 @@ class DropFolder:
         observer.start()
         try:
             with Screener(self.settings) as screener:
+                self.resume(screener)
                 while not stop.is_set():
                     self.scan(screener, stop)
                     wake.wait(timeout=min(self.quiet, 1.0))
@@ -131,15 +134,29 @@ class DropFolder:
         except FileNotFoundError:
             return
         kept = self.keep_original(claimed, path.name)
-        if digest in self.seen:
+        if digest in self.seen.values():
+            self.remember(kept, digest)
             print(f"{say('watch-seen', self.lang)}: {shown(path.name)}", flush=True)
             return
+        self.process(screener, kept, digest)
+
+    def resume(self, screener: Screener) -> None:
+        """Screen originals that a watcher killed mid-photo moved but never finished."""
+        for kept in sorted((self.out / "originals").iterdir()):
+            if kept.name not in self.seen:
+                self.process(screener, kept, hashlib.sha256(kept.read_bytes()).hexdigest())
+
+    def process(self, screener: Screener, kept: Path, digest: str) -> None:
+        """Screen a kept original; leave the result and its note; remember its content."""
         result = screener.screen(kept, self.out / "ready" / kept.stem, self.out / HELD / kept.stem)
         target = result.outputs[0].path if result.outputs else self.out / "rejected" / kept.name
         write.write_atomic(explanation(result, self.lang).encode("utf-8"), target.with_suffix(".txt"))
-        self.seen.add(digest)
-        write.write_atomic("\n".join(sorted(self.seen)).encode() + b"\n", self.out / SEEN)
-        print(f"{say(result.verdict, self.lang)}: {shown(path.name)}: {summary(result, self.lang)}", flush=True)
+        self.remember(kept, digest)
+        print(f"{say(result.verdict, self.lang)}: {shown(kept.name)}: {summary(result, self.lang)}", flush=True)
+
+    def remember(self, kept: Path, digest: str) -> None:
+        self.seen[kept.name] = digest
+        write.write_atomic(json.dumps(self.seen, indent=0, sort_keys=True).encode("utf-8"), self.out / SEEN)
 
     def keep_original(self, path: Path, name: str) -> Path:
         """Move the original, byte for byte, to OUT/originals/NAME (never overwriting another)."""

@@ -9,6 +9,7 @@ import json
 import shutil
 import zipfile
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
@@ -18,21 +19,24 @@ from privacyscreen.cli import main
 from .conftest import digest
 
 
-def test_a_full_disk_gives_a_clear_error_and_leaves_nothing_behind(tmp_path, portrait_jpeg, monkeypatch):
+@pytest.mark.parametrize(
+    ("code", "message"), [(errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system")]
+)
+def test_a_full_disk_or_read_only_folder_gives_a_clear_error(tmp_path, portrait_jpeg, monkeypatch, code, message):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(portrait_jpeg, inbox / "a.jpg")
     before = digest(inbox / "a.jpg")
 
     def disk_full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+        raise OSError(code, message)
 
     monkeypatch.setattr(write.os, "fsync", disk_full)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), "--jobs", "1"])
     assert result.exit_code == 1
-    assert "the safe copy could not be written (No space left on device)" in result.output
-    assert "the report could not be written (No space left on device)" in result.output
+    assert f"the safe copy could not be written ({message})" in result.output
+    assert f"the report could not be written ({message})" in result.output
     assert "Traceback" not in result.output
     assert [p for p in out.rglob("*") if p.is_file()] == []  # no partial file, not even a hidden one
     assert digest(inbox / "a.jpg") == before

@@ -3,6 +3,7 @@ broken, hidden, and a SIGTERM and restart, with nothing lost and nothing screene
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -152,3 +153,37 @@ def test_a_run_into_a_folder_a_watcher_writes_to_is_refused(folders, tmp_path, p
         assert not (out / "astronaut.png").exists()
     finally:
         assert watcher.stop() == 0
+
+
+def test_killing_the_watcher_mid_photo_loses_nothing(folders, tmp_path, samples_photos):
+    """SIGKILL at random moments while photos arrive: afterwards every photo is either still in
+    the inbox or in originals/, ready/ holds only complete outputs, and a restart finishes."""
+    import random
+
+    from privacyscreen import write
+
+    inbox, out = folders
+    rng = random.Random(7)
+    for round_ in range(3):
+        watcher = Watcher(inbox, out, tmp_path / "kill.log")
+        for photo in samples_photos:
+            shutil.copy(photo, inbox / f"{round_}-{photo.name}")
+        time.sleep(rng.uniform(1.0, 3.0))
+        watcher.proc.send_signal(signal.SIGKILL)
+        watcher.proc.wait()
+        for path in (out / "ready").glob("*"):
+            if path.suffix != ".txt" and not path.name.startswith("."):
+                assert write.sealed_release(path.read_bytes()) == "not-applicable", path
+    watcher = Watcher(inbox, out, tmp_path / "kill.log")
+    try:
+        wait_for(lambda: not any(p for p in inbox.iterdir()), timeout=120)
+        wait_for(lambda: len(list((out / "ready").glob("*.txt"))) == len(samples_photos), timeout=120)
+        time.sleep(2 * QUIET)
+    finally:
+        assert watcher.stop() == 0
+    kept = sorted(digest(p) for p in (out / "originals").iterdir())
+    assert kept == sorted(digest(p) for p in samples_photos for _ in range(3))  # every original, once
+    # every content screened once (the same photo dropped again is recognised), none left half-done
+    assert len(list((out / "ready").glob("*.txt"))) == len(samples_photos)
+    seen = json.loads((out / ".privacyscreen-seen").read_text())
+    assert len(seen) == 3 * len(samples_photos) and len(set(seen.values())) == len(samples_photos)
