@@ -63,7 +63,7 @@ class Screener:
     def __init__(self, settings: Settings = Settings()):
         self.settings = settings
         self.detectors = detectors.create(settings.detectors, settings.threads)
-        self.register = consent.Register(settings.register) if settings.keep and settings.register else None
+        self.register = consent.Register(settings.register) if settings.consents and settings.register else None
 
     def __enter__(self) -> Screener:
         return self
