@@ -94,9 +94,12 @@ class Screener:
             return [Reason("consent-none")]
         return self.register.check(self.settings.consents, self.settings.channel, date.today())
 
-    def screen(self, source: Path, dest: Path, held: Path | None = None) -> Screening:
+    def screen(
+        self, source: Path, dest: Path, held: Path | None = None, decoded: photo.Photo | None = None
+    ) -> Screening:
         """Screen `source`; write its safe copy to `dest` (its suffix follows the output format),
-        or, when it still needs consent, to `held` (no copy when `held` is None)."""
+        or, when it still needs consent, to `held` (no copy when `held` is None). `decoded` is the
+        source already decoded, when the caller has it."""
         result = Screening(source)
         clock = Clock(result.seconds)
         try:
@@ -105,7 +108,7 @@ class Screener:
             if not source.exists():
                 raise photo.PhotoError("missing")
             with clock("decode"):
-                pic = photo.load(source)
+                pic = decoded or photo.load(source)
             result.sha256, result.size = pic.sha256, (pic.width, pic.height)
             decision = policy.decide(
                 self.find(pic.pixels, clock), pic.metadata, self.settings.keep, self.consent_problems()

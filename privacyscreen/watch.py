@@ -119,14 +119,15 @@ class DropFolder:
             if now - state.still_since < self.quiet:
                 continue
             data = path.read_bytes()
-            if not complete(data) and now - state.still_since < self.settle:
+            decoded = decode(data)
+            if decoded is None and now - state.still_since < self.settle:
                 continue  # maybe half-synced: wait for the rest, or for `settle` to pass
-            self.take(screener, path, data)
+            self.take(screener, path, data, decoded)
             del self.pending[path]
         for gone in set(self.pending) - present:
             del self.pending[gone]
 
-    def take(self, screener: Screener, path: Path, data: bytes) -> None:
+    def take(self, screener: Screener, path: Path, data: bytes, decoded: photo.Photo | None) -> None:
         digest = hashlib.sha256(data).hexdigest()
         claimed = path.with_name(f"{CLAIM}{os.getpid()}-{path.name}")
         try:
@@ -138,7 +139,7 @@ class DropFolder:
             self.remember(kept, digest)
             print(f"{say('watch-seen', self.lang)}: {shown(path.name)}", flush=True)
             return
-        self.process(screener, kept, digest)
+        self.process(screener, kept, digest, decoded)
 
     def resume(self, screener: Screener) -> None:
         """Screen originals that a watcher killed mid-photo moved but never finished."""
@@ -146,9 +147,9 @@ class DropFolder:
             if kept.name not in self.seen:
                 self.process(screener, kept, hashlib.sha256(kept.read_bytes()).hexdigest())
 
-    def process(self, screener: Screener, kept: Path, digest: str) -> None:
+    def process(self, screener: Screener, kept: Path, digest: str, decoded: photo.Photo | None = None) -> None:
         """Screen a kept original; leave the result and its note; remember its content."""
-        result = screener.screen(kept, self.out / "ready" / kept.stem, self.out / HELD / kept.stem)
+        result = screener.screen(kept, self.out / "ready" / kept.stem, self.out / HELD / kept.stem, decoded)
         target = result.outputs[0].path if result.outputs else self.out / "rejected" / kept.name
         write.write_atomic(explanation(result, self.lang).encode("utf-8"), target.with_suffix(".txt"))
         self.remember(kept, digest)
@@ -186,13 +187,12 @@ def alive(pid: int) -> bool:
     return True
 
 
-def complete(data: bytes) -> bool:
-    """Whether the photo decodes completely (a half-synced file does not)."""
+def decode(data: bytes) -> photo.Photo | None:
+    """The photo, or None when it does not decode completely (yet: it may be half-synced)."""
     try:
-        photo.decode(data)
-        return True
+        return photo.decode(data)
     except photo.PhotoError:
-        return False
+        return None
 
 
 def summary(result: Screening, lang: str) -> str:
