@@ -27,10 +27,6 @@ IDENTIFYING_METADATA = (
 def problems(path: Path, screener: Screener) -> list[Reason]:
     """Why `path` may not be published as it is; [] when it may."""
     try:
-        if path.is_symlink():
-            raise photo.PhotoError("symlink")
-        if not path.is_file():
-            raise photo.PhotoError("missing")
         data = photo.read(path)
         if write.sealed_release(data) == "not-applicable":
             return []

@@ -156,9 +156,8 @@ def run(
         with tqdm(total=len(plan), unit="photo", disable=None, leave=False) as bar:
 
             def show(result: screen.Screening) -> None:
-                reasons = [result.error] if result.error else result.reasons
                 line = f"{say(result.verdict, lang)}: {shown(result.source)}: " + "; ".join(
-                    r.text(lang) for r in reasons
+                    r.text(lang) for r in result.explanation
                 )
                 bar.write(line)
                 bar.update()

@@ -63,11 +63,16 @@ def load(path: Path) -> Photo:
 
 
 def read(path: Path) -> bytes:
-    """The bytes of a photo file, refusing files too large to be a photo."""
+    """The bytes of a photo file, refusing symbolic links (never followed) and files too large
+    to be a photo."""
+    if path.is_symlink():
+        raise PhotoError("symlink")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise PhotoError("too-large", f"{path.stat().st_size} bytes")
         return path.read_bytes()
+    except FileNotFoundError as e:
+        raise PhotoError("missing") from e
     except PermissionError as e:
         raise PhotoError("unreadable", str(e)) from e
     except IsADirectoryError as e:

@@ -103,10 +103,9 @@ def html(results: list[Screening], lang: str) -> str:
     totals = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
     cards = []
     for s in results:
-        reasons = [s.error] if s.error else s.reasons
         image = thumbnail(s)
         picture = f'<img src="{image}" alt="{escape(s.source.name)}">' if image else ""
-        items = "".join(f"<li>{escape(r.text(lang))}</li>" for r in reasons)
+        items = "".join(f"<li>{escape(r.text(lang))}</li>" for r in s.explanation)
         cards.append(
             f'<figure class="photo" data-verdict="{s.verdict}">{picture}<figcaption>'
             f'<span class="badge" style="background:{BADGE_COLOURS[s.verdict]}">{escape(say(s.verdict, lang))}</span>'

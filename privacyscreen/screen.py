@@ -44,6 +44,11 @@ class Screening:
     error: Reason | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def explanation(self) -> list[Reason]:
+        """What the user is told: the error, or the reasons for the verdict."""
+        return [self.error] if self.error else self.reasons
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -103,10 +108,6 @@ class Screener:
         result = Screening(source)
         clock = Clock(result.seconds)
         try:
-            if source.is_symlink():
-                raise photo.PhotoError("symlink")
-            if not source.exists():
-                raise photo.PhotoError("missing")
             with clock("decode"):
                 pic = decoded or photo.load(source)
             result.sha256, result.size = pic.sha256, (pic.width, pic.height)

@@ -196,8 +196,7 @@ def decode(data: bytes) -> photo.Photo | None:
 
 
 def summary(result: Screening, lang: str) -> str:
-    reasons = [result.error] if result.error else result.reasons
-    return "; ".join(r.text(lang) for r in reasons)
+    return "; ".join(r.text(lang) for r in result.explanation)
 
 
 def explanation(result: Screening, lang: str) -> str:
