@@ -15,7 +15,7 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from .messages import say
+from .messages import UserError, say
 from .policy import Reason
 
 CHANNELS = ("website", "facebook", "linkedin", "instagram", "intranet", "print", "own-account")
@@ -53,15 +53,8 @@ MIGRATIONS = [  # each entry moves the schema one version up; never edit a relea
 ]
 
 
-class ConsentError(Exception):
-    """A problem the user can fix; the message (a code in the catalogs) says how."""
-
-    def __init__(self, code: str, **params: object):
-        super().__init__(say(code, "en", **params))
-        self.code, self.params = code, params
-
-    def text(self, lang: str) -> str:
-        return say(self.code, lang, **self.params)
+class ConsentError(UserError):
+    """A problem with the register or a form that the user can fix."""
 
 
 @dataclass(frozen=True)

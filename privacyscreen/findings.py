@@ -9,28 +9,46 @@ import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels of the photo as displayed
 
+KINDS = (
+    "face",  # a face, any angle, any size
+    "head",  # where a person's head is, from the body's landmarks (also when the face is turned away)
+    "person",  # a whole body, from the pose landmarks
+    "feet",  # both feet and ankles of one person
+    "hand",  # one hand
+    "text",  # a line of readable text; `label` says what kind
+)
+TEXT_LABELS = (
+    "name", "date", "phone", "email", "number", "bsn", "plate",  # personal
+    "document",  # a line in a block of text such as a care plan or a letter
+    "unreadable",  # text that could not be read with confidence
+    "general",  # signage, slogans, brand names
+    "allowed",  # on the policy's allow-list (the organisation's name, campaign hashtags)
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Finding:
     """Something a detector saw. Policy later sets `action` to "redacted" or "kept"."""
 
-    kind: str  # "face"
+    kind: str  # what was seen: one of KINDS
     box: Box
     score: float
     detector: str
     action: str = "pending"
+    label: str = ""  # what kind of text, e.g. "name" (TEXT_LABELS); never what the text says
 
     def with_action(self, action: str) -> Finding:
         return replace(self, action=action)
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "kind": self.kind,
             "box": list(self.box),
             "score": round(self.score, 3),
             "detector": self.detector,
             "action": self.action,
         }
+        return d | ({"label": self.label} if self.label else {})
 
 
 def iou(a: Box, b: Box) -> float:
@@ -66,13 +84,13 @@ def to_box(x: float, y: float, w: float, h: float) -> Box:
 
 
 def merge(findings: list[Finding], threshold: float = 0.3) -> list[Finding]:
-    """Merge findings of one kind that describe the same region (from several detectors,
+    """Merge findings of one kind (and label) that describe the same region (from several detectors,
     scales or tiles) into one finding whose box covers all of them: for privacy a merged
     box may only grow, never shrink."""
     merged: list[Finding] = []
     for f in sorted(findings, key=lambda f: -f.score):
         for i, m in enumerate(merged):
-            if m.kind == f.kind and (
+            if (m.kind, m.label) == (f.kind, f.label) and (
                 iou(m.box, f.box) >= threshold or contains_center(m.box, f.box) or contains_center(f.box, m.box)
             ):
                 detectors = m.detector if f.detector in m.detector.split("+") else f"{m.detector}+{f.detector}"

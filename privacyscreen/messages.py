@@ -39,3 +39,14 @@ def default_language() -> str:
 def say(code: str, lang: str = "en", **params: object) -> str:
     """The sentence for `code` in `lang`, with `params` filled in."""
     return catalog(lang).gettext(code).format(**params)
+
+
+class UserError(Exception):
+    """A problem the user can fix; the message (a code in the catalogs) says how."""
+
+    def __init__(self, code: str, **params: object):
+        super().__init__(say(code, "en", **params))
+        self.code, self.params = code, params
+
+    def text(self, lang: str) -> str:
+        return say(self.code, lang, **self.params)

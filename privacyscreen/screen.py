@@ -60,6 +60,7 @@ class Settings:
     consents: tuple[str, ...] = ()  # consent form IDs named by the user for the people kept
     channel: str | None = None  # where the photo will be published
     register: Path | None = None  # the consent register
+    policy: policy.Policy = policy.Policy()  # what is redacted and which verdict follows
 
 
 class Screener:
@@ -67,7 +68,7 @@ class Screener:
 
     def __init__(self, settings: Settings = Settings()):
         self.settings = settings
-        self.detectors = detectors.create(settings.detectors, settings.threads)
+        self.detectors = detectors.create(settings.detectors, settings.threads, settings.policy)
         self.register = consent.Register(settings.register) if settings.consents and settings.register else None
 
     def __enter__(self) -> Screener:

@@ -41,7 +41,7 @@ def test_dutch_and_english_have_the_same_messages_and_placeholders():
 
 def test_every_code_the_package_uses_is_translated():
     source = "\n".join(p.read_text() for p in PACKAGE.rglob("*.py"))
-    codes = set(re.findall(r'(?:say|Reason)\(\s*"([a-z0-9-]+)"', source))
+    codes = set(re.findall(r'(?:say|Reason|(?!Photo)[A-Z][a-z]+Error)\(\s*"([a-z0-9-]+)"', source))
     codes |= {f"error-{c}" for c in re.findall(r'PhotoError\(\s*"([a-z0-9-]+)"', source)}
     codes |= set(re.findall(r'found\.append\("([a-z0-9-]+)"\)', source)) | set(photo.IDENTIFYING_EXIF)
     codes |= set(policy.VERDICTS) | {"error-verify", "error-write", "error-internal"}

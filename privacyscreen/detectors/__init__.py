@@ -1,8 +1,10 @@
 """Detectors turn upright RGB pixels into Findings. One module per detector; register it here.
 
-A detector is a class with a `name`, an `__init__(threads)` that loads its model once (using
-at most `threads` inference threads, 0 for all cores) and a `detect(pixels) -> list[Finding]`
-method. It knows nothing of policy, files or other detectors.
+A detector is a class with a `name`, an `__init__(threads, policy)` that loads its model once
+(using at most `threads` inference threads, 0 for all cores) and a `detect(pixels) ->
+list[Finding]` method, and optionally `close()` to release native resources. It reads from the
+policy only what it needs to label what it sees (the text allow-list); it knows nothing of
+verdicts, files or other detectors.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from ..findings import Finding
+from ..policy import Policy
 from .blazeface import BlazeFace
 from .centerface import CenterFace
 
@@ -29,9 +32,9 @@ REGISTRY: dict[str, type[Detector]] = {
 DEFAULT = ("centerface", "blazeface")
 
 
-def create(names: tuple[str, ...] = DEFAULT, threads: int = 0) -> list[Detector]:
+def create(names: tuple[str, ...] = DEFAULT, threads: int = 0, policy: Policy = Policy()) -> list[Detector]:
     """Instantiate detectors by name (each loads its model once)."""
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise ValueError(f"unknown detector(s): {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
-    return [REGISTRY[n](threads) for n in names]
+    return [REGISTRY[n](threads, policy) for n in names]

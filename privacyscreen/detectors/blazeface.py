@@ -18,7 +18,7 @@ from ._native import quiet
 class BlazeFace:
     name = "blazeface"
 
-    def __init__(self, threads: int = 0, threshold: float = 0.5):
+    def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):
         """`threads` is not used: MediaPipe Tasks picks its own (the model is small)."""
         options = vision.FaceDetectorOptions(
             base_options=BaseOptions(model_asset_path=str(models.path("blazeface_full_range.tflite"))),

@@ -34,7 +34,7 @@ OVERLAP = 192  # faces smaller than this are whole in at least one tile; larger 
 class CenterFace:
     name = "centerface"
 
-    def __init__(self, threads: int = 0, fine: bool = True):
+    def __init__(self, threads: int = 0, policy: object = None, fine: bool = True):
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = threads
