@@ -12,10 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import photo, write
+from . import photo, policy, write
 from .messages import LANGUAGES, default_language, shown
-from .policy import Reason
-from .screen import Screener
+from .policy import Policy, PolicyError, Reason
+from .screen import Screener, Settings
 
 # Metadata that alone makes a photo unfit to publish (names, places, devices, hidden copies).
 IDENTIFYING_METADATA = (
@@ -33,10 +33,18 @@ def problems(path: Path, screener: Screener) -> list[Reason]:
         pic = photo.decode(data)
     except photo.PhotoError as e:
         return [Reason(f"error-{e.code}", detail=e.detail)]
+    rules = screener.settings.policy
+    decision = policy.decide(screener.find(pic.pixels), [], pic.height, rules)
+    redacted = [f for f in decision.findings if f.action == "redacted"]
     found = []
-    faces = sum(f.kind == "face" for f in screener.find(pic.pixels))
+    faces = sum(f.kind in policy.HIDES_FACE for f in redacted)
     if faces:
         found.append(Reason("check-faces", count=faces))
+    texts = [f for f in redacted if f.kind == "text"]
+    if texts:
+        found.append(Reason("check-text", count=len(texts), items=tuple(sorted({f"text-{f.label}" for f in texts}))))
+    if decision.verdict == policy.NEEDS_CONSENT:
+        found.append(Reason("check-body", detail=rules.name))
     metadata = tuple(m for m in pic.metadata if m in IDENTIFYING_METADATA)
     if metadata:
         found.append(Reason("check-metadata", items=metadata))
@@ -47,11 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="privacyscreen check", description=__doc__.splitlines()[0])
     parser.add_argument("filenames", nargs="*", type=Path, help="photos to check")
     parser.add_argument("--lang", choices=LANGUAGES, default=default_language(), help="language of messages")
+    parser.add_argument("--policy", default="strict", help="strict, standard or a policy file (TOML)")
+    parser.add_argument("--allow", action="append", default=[], help="a word that may stay readable (repeatable)")
     args = parser.parse_args(argv)
     failed = 0
     if not args.filenames:
         return 0
-    with Screener() as screener:
+    try:
+        rules = Policy.load(args.policy, tuple(args.allow))
+    except PolicyError as e:
+        print(e.text(args.lang), file=sys.stderr)
+        return 2
+    with Screener(Settings(policy=rules)) as screener:
         for path in args.filenames:
             reasons = problems(path, screener)
             for reason in reasons:

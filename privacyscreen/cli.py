@@ -18,7 +18,7 @@ from . import __version__, consent, models, redact, report, screen, write
 from . import check as check_photos
 from . import watch as drop_folder
 from .messages import LANGUAGES, default_language, say, shown
-from .policy import ERROR
+from .policy import ERROR, Policy, PolicyError
 
 lang_option = click.option(
     "--lang",
@@ -35,6 +35,32 @@ def register_option(f):
         default=consent.default_path, show_default=f"${consent.ENV} or ~/.local/share/privacyscreen/consent.sqlite",
         help="The consent register (an SQLite file, readable by its owner only).",
     )(f)  # fmt: skip
+
+
+def policy_options(f):
+    """--policy and --allow; the command gets `rules`, the loaded Policy."""
+
+    def load(ctx: click.Context, param: click.Parameter, value: object) -> object:
+        ctx.meta.setdefault("policy", {})[param.name] = value
+        return value
+
+    f = click.option(
+        "--allow", multiple=True, metavar="WORD", callback=load, expose_value=False,
+        help="A word or hashtag that may stay readable, such as the organisation's name (repeat).",
+    )(f)  # fmt: skip
+    return click.option(
+        "--policy", default="strict", show_default=True, callback=load, expose_value=False,
+        help="What is redacted and which verdict follows: strict, standard or a policy file (TOML).",
+    )(f)  # fmt: skip
+
+
+def load_policy(lang: str) -> Policy:
+    """The Policy named by --policy and --allow of the current command."""
+    given = click.get_current_context().meta.get("policy", {})
+    try:
+        return Policy.load(given.get("policy", "strict"), tuple(given.get("allow", ())))
+    except PolicyError as e:
+        raise click.UsageError(e.text(lang)) from None
 
 
 @contextmanager
@@ -119,6 +145,7 @@ def main() -> None:
     show_default="number of cores",
     help="Photos screened in parallel, each worker loading the models once.",
 )
+@policy_options
 @lang_option
 def run(
     inputs: tuple[Path, ...],
@@ -147,7 +174,7 @@ def run(
             raise click.UsageError(say("usage-out-input", lang, path=item))
     settings = screen.Settings(
         style=style, shape=shape, keep=frozenset({"face"} if keep else ()), consents=consents, channel=channel,
-        register=register_path,
+        register=register_path, policy=load_policy(lang),
     )  # fmt: skip
     report_path = report_path or out_dir / "privacyscreen-report.json"
     with output_folder(out_dir, lang):
@@ -202,13 +229,15 @@ def run(
     show_default=True,
     help="A photo that does not decode is rejected only after this long without change.",
 )
+@policy_options
 @lang_option
 def watch(inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_seconds: float, lang: str) -> None:
     """Watch a drop folder: every photo put in INBOX is screened; originals move to OUT/originals."""
     if inbox.resolve() == out_dir.resolve() or out_dir.resolve().is_relative_to(inbox.resolve()):
         raise click.UsageError(say("usage-out-inbox", lang))
+    settings = screen.Settings(policy=load_policy(lang))
     with output_folder(out_dir, lang):
-        folder = drop_folder.DropFolder(inbox, out_dir, lang=lang, quiet=quiet_seconds, settle=settle_seconds)
+        folder = drop_folder.DropFolder(inbox, out_dir, settings, lang, quiet=quiet_seconds, settle=settle_seconds)
         click.echo(say("watch-started", lang, inbox=inbox, out=out_dir))
         drop_folder.run_until_signalled(folder, poll)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .findings import TEXT_LABELS, Finding
+from .findings import TEXT_LABELS, Finding, contains_center, iou
 from .messages import LANGUAGES, UserError, say
 
 NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
@@ -18,7 +18,8 @@ NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
     "error",
 )
 SAFE = {NO_PEOPLE, ANONYMIZED}  # verdicts whose output may be shared as it is, anywhere
-IDENTIFYING = {"face"}  # finding kinds that are redacted unless the user keeps them
+HIDES_FACE = {"face", "head"}  # finding kinds redacted unless the user keeps faces (with consent)
+PEOPLE = {"face", "head", "person", "feet", "hand"}  # finding kinds that mean a person is in the photo
 RELEASE = {  # IPTC/PLUS model-release status written into the output, per verdict
     NO_PEOPLE: "not-applicable",
     ANONYMIZED: "not-applicable",
@@ -124,26 +125,63 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
 
 
+def action(finding: Finding, policy: Policy, keep: frozenset[str] = frozenset()) -> str:
+    """What happens to one finding: faces and heads are redacted unless the user keeps faces,
+    text is redacted when the policy lists its label, bodies, hands and feet are kept."""
+    if finding.kind in HIDES_FACE:
+        return "kept" if "face" in keep else "redacted"
+    if finding.kind == "text":
+        return "redacted" if finding.label in policy.redact_text else "kept"
+    return "kept"
+
+
 def decide(
-    findings: list[Finding], metadata: list[str], keep: frozenset[str] = frozenset(),
-    consent: list[Reason] | None = None,
+    findings: list[Finding], metadata: list[str], height: int, policy: Policy = Policy(),
+    keep: frozenset[str] = frozenset(), consent: list[Reason] | None = None, channel: str = "",
 ) -> Decision:  # fmt: skip
-    """Redact everything identifying that the user does not keep. Kept faces need consent:
-    `consent` lists why the named forms do not cover this use ([] when they all do; None when
-    no form was named)."""
-    acted = [f.with_action("kept" if f.kind in keep or f.kind not in IDENTIFYING else "redacted") for f in findings]
-    redacted = sum(f.kind == "face" and f.action == "redacted" for f in acted)
-    kept = sum(f.kind == "face" and f.action == "kept" for f in acted)
+    """Act on every finding, then give the photo (`height` pixels high) one verdict.
+
+    Something recognisable that remains (a kept face; under a strict policy also a body large
+    enough to be recognised with its face hidden) needs consent: `consent` lists why the named
+    forms do not cover publishing on `channel` ([] when they all do; None when no form was named)."""
+    acted = [f.with_action(action(f, policy, keep)) for f in findings]
+    faces = [f for f in acted if f.kind == "face"]
+    heads = [f for f in acted if f.kind == "head" and not any(_same_place(f, face) for face in faces)]
+    bodies = [f for f in acted if f.kind == "person" and f.box[3] >= policy.recognisable_height * height]
+    kept = sum(f.action == "kept" for f in faces + heads)
+    recognisable = kept + (len(bodies) if policy.recognisable_body == NEEDS_CONSENT else 0)
     reasons = []
-    if kept:
+    if recognisable:
         verdict = CONSENTED if consent == [] else NEEDS_CONSENT
-        reasons += [Reason("reason-consented", count=kept)] if consent == [] else consent or [Reason("consent-none")]
+        covered = [Reason("reason-consented", count=recognisable, channel=channel)]
+        reasons += covered if consent == [] else consent or [Reason("consent-none")]
+    elif any(f.kind in PEOPLE for f in acted):
+        verdict = ANONYMIZED
     else:
-        verdict = ANONYMIZED if redacted else NO_PEOPLE
-    if redacted:
-        reasons.append(Reason("reason-faces-redacted", count=redacted))
-    elif not kept:
+        verdict = NO_PEOPLE
         reasons.append(Reason("reason-no-people"))
+    for code, found in (("reason-faces-redacted", faces), ("reason-heads-redacted", heads)):
+        redacted = sum(f.action == "redacted" for f in found)
+        if redacted:
+            reasons.append(Reason(code, count=redacted))
+    if bodies:
+        backs = sum(f.label == "back" for f in bodies)
+        body_reasons = {"reason-body-back": backs, "reason-body-visible": len(bodies) - backs}
+        if policy.recognisable_body != NEEDS_CONSENT:
+            body_reasons = {"reason-body-noted": len(bodies)}
+        reasons += [Reason(code, count=n, detail=policy.name) for code, n in body_reasons.items() if n]
+    elif verdict == ANONYMIZED and not faces and not heads:
+        reasons.append(Reason("reason-no-one-recognisable"))
+    for code, act in (("reason-text-redacted", "redacted"), ("reason-text-kept", "kept")):
+        texts = [f for f in acted if f.kind == "text" and f.action == act]
+        if texts:
+            labels = tuple(f"text-{label}" for label in sorted({f.label for f in texts}))
+            reasons.append(Reason(code, count=len(texts), items=labels))
     if metadata:
         reasons.append(Reason("reason-metadata-removed", items=tuple(metadata)))
     return Decision(verdict, acted, reasons)
+
+
+def _same_place(head: Finding, face: Finding) -> bool:
+    """Whether a face was found inside the head region of a body."""
+    return contains_center(head.box, face.box) or iou(head.box, face.box) > 0.2

@@ -52,7 +52,12 @@ def build(results: list[Screening], settings: Settings, base: Path) -> dict:
         "schema": SCHEMA,
         "tool": {"name": "privacyscreen", "version": __version__},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "settings": {"style": settings.style, "shape": settings.shape, "detectors": list(settings.detectors)},
+        "settings": {
+            "style": settings.style,
+            "shape": settings.shape,
+            "detectors": list(settings.detectors),
+            "policy": settings.policy.name,
+        },
         "summary": counts(results),
         "images": [record(s, base) for s in results],
     }

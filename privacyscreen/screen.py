@@ -113,7 +113,13 @@ class Screener:
                 pic = decoded or photo.load(source)
             result.sha256, result.size = pic.sha256, (pic.width, pic.height)
             decision = policy.decide(
-                self.find(pic.pixels, clock), pic.metadata, self.settings.keep, self.consent_problems()
+                self.find(pic.pixels, clock),
+                pic.metadata,
+                pic.height,
+                self.settings.policy,
+                self.settings.keep,
+                self.consent_problems(),
+                self.settings.channel or "",
             )
             result.findings, result.reasons = decision.findings, decision.reasons
             release = policy.RELEASE[decision.verdict]

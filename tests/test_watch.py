@@ -72,7 +72,7 @@ def test_the_drop_folder(folders, tmp_path, portrait, portrait_jpeg, no_people):
         wait_for(lambda: (out / "ready" / "astronaut.txt").exists())
         assert (out / "ready" / "astronaut.png").is_file()
         assert (out / "originals" / "astronaut.png").read_bytes() == data  # kept byte for byte
-        assert "safe to share" in (out / "ready" / "astronaut.txt").read_text()
+        assert "Ready to share" in (out / "ready" / "astronaut.txt").read_text()
 
         # a move into the folder, as sync tools and "save as" do
         staged = tmp_path / "staged.jpg"

@@ -1,0 +1,132 @@
+"""The policy: presets and policy files, what is redacted, which verdict follows and why."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from privacyscreen import policy
+from privacyscreen.cli import main
+from privacyscreen.findings import Finding
+from privacyscreen.policy import Policy, PolicyError, decide
+
+STRICT, STANDARD = Policy.load("strict"), Policy.load("standard")
+HEIGHT = 1000  # of the photo the findings below are in
+NO_ONE = "people seen, but no one is recognisable (no face, no body large enough)"
+
+
+def finding(kind: str, box=(100, 100, 80, 100), label: str = "") -> Finding:
+    return Finding(kind, box, 0.9, "test", label=label)
+
+
+FACE = finding("face", (420, 100, 80, 100))
+BODY = finding("person", (380, 60, 200, 900))  # most of the photo's height
+BACK = finding("person", (380, 60, 200, 900), "back")
+HEAD_AWAY = finding("head", (700, 80, 90, 110))  # a head with no face found in it
+HEAD_OF_FACE = finding("head", (410, 90, 100, 120))
+FAR_BODY = finding("person", (10, 10, 30, 120))  # small, far away
+NAME = finding("text", (400, 500, 120, 30), "name")
+SIGN = finding("text", (50, 800, 300, 60), "general")
+
+
+def texts(decision: policy.Decision, lang: str = "en") -> list[str]:
+    return [r.text(lang) for r in decision.reasons]
+
+
+def test_presets_load_and_differ_only_in_what_a_visible_body_means():
+    assert STRICT.name == "strict" and STANDARD.name == "standard"
+    assert STRICT.recognisable_body == "needs-consent" and STANDARD.recognisable_body == "anonymized"
+    assert STRICT.redact_text == STANDARD.redact_text
+    assert "general" not in STRICT.redact_text and {"name", "bsn", "document"} <= STRICT.redact_text
+
+
+def test_a_body_with_the_face_hidden_needs_consent_under_strict_only():
+    strict = decide([FACE, BODY, HEAD_OF_FACE], [], HEIGHT, STRICT)
+    assert strict.verdict == "needs-consent"
+    assert "person(s) still recognisable by body, clothing or posture with the face hidden (policy strict)" in (
+        " ".join(texts(strict))
+    )
+    standard = decide([FACE, BODY, HEAD_OF_FACE], [], HEIGHT, STANDARD)
+    assert standard.verdict == "anonymized"
+    assert "1 person(s) with the body visible; under policy standard a hidden face is enough" in texts(standard)
+    for d in (strict, standard):  # the face is redacted either way, the body is not
+        assert {(f.kind, f.action) for f in d.findings} == {("face", "redacted"), ("head", "redacted"),
+                                                           ("person", "kept")}  # fmt: skip
+
+
+def test_a_person_seen_from_behind_is_not_no_people():
+    d = decide([BACK, HEAD_AWAY], [], HEIGHT, STRICT)
+    assert d.verdict == "needs-consent"
+    assert "1 person(s) seen from behind, body visible (policy strict)" in texts(d)
+    assert "1 perso(o)n(en) van achteren gezien, lichaam zichtbaar (beleid strict)" in texts(d, "nl")
+    assert "1 head(s) with the face turned away or too unclear to detect, made unrecognisable" in texts(d)
+    assert decide([BACK, HEAD_AWAY], [], HEIGHT, STANDARD).verdict == "anonymized"
+
+
+def test_a_far_away_body_is_not_recognisable_but_is_a_person():
+    d = decide([FAR_BODY], [], HEIGHT, STRICT)
+    assert d.verdict == "anonymized"
+    assert texts(d) == [NO_ONE]
+
+
+def test_hands_alone_mean_people_but_no_one_recognisable():
+    d = decide([finding("hand"), finding("hand", (300, 300, 60, 60))], [], HEIGHT, STRICT)
+    assert d.verdict == "anonymized"
+    assert texts(d) == [NO_ONE]
+    assert all(f.action == "kept" for f in d.findings)
+
+
+def test_personal_text_is_redacted_general_text_kept_and_text_alone_is_no_people():
+    d = decide([NAME, SIGN], [], HEIGHT, STRICT)
+    assert d.verdict == "no-people"  # a document photo: text redacted, still no person
+    assert {f.label: f.action for f in d.findings} == {"name": "redacted", "general": "kept"}
+    assert texts(d) == ["no person found: safe to share", "1 text(s) made unreadable: name",
+                        "1 text(s) left readable: general text (signage)"]  # fmt: skip
+    assert "1 tekst(en) onleesbaar gemaakt: naam" in texts(d, "nl")
+
+
+def test_kept_faces_need_consent_and_bodies_count_with_them():
+    d = decide([FACE, BODY], [], HEIGHT, STRICT, keep=frozenset({"face"}), consent=[], channel="facebook")
+    assert d.verdict == "consented"
+    assert texts(d)[0] == "2 recognisable person(s) kept with valid consent for facebook"
+    assert decide([FACE], [], HEIGHT, STRICT, keep=frozenset({"face"})).verdict == "needs-consent"
+
+
+def test_a_policy_file_starts_from_a_preset_and_changes_what_it_lists(tmp_path):
+    path = tmp_path / "ours.toml"
+    path.write_text('preset = "strict"\n[text]\nredact = ["name", "general"]\nallow = ["Zorggroep Noord"]\n')
+    ours = Policy.load(path, allow=("#zorgismeer",))
+    assert ours.name == "ours" and ours.redact_text == {"name", "general"}
+    assert ours.allow == ("Zorggroep Noord", "#zorgismeer")
+    assert ours.recognisable_body == "needs-consent"  # from the preset
+    assert decide([SIGN], [], HEIGHT, ours).findings[0].action == "redacted"
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('colour = "red"\n', "colour"),
+        ('[text]\nredcat = ["name"]\n', "text.redcat"),
+        ('[text]\nredact = ["names"]\n', "text.redact"),
+        ('[person]\nrecognisable_body = "ok"\n', "person.recognisable_body"),
+        ("[person]\nrecognisable_height = 2\n", "person.recognisable_height"),
+        ('preset = "lenient"\n', "preset"),
+    ],
+)
+def test_a_wrong_policy_file_names_the_setting(tmp_path, text, key):
+    path = tmp_path / "p.toml"
+    path.write_text('preset = "standard"\n' * ("preset" not in text) + text)
+    with pytest.raises(PolicyError) as e:
+        Policy.load(path)
+    assert key in e.value.text("en") and key in e.value.text("nl")
+
+
+def test_the_cli_refuses_an_unknown_policy_in_the_users_language(tmp_path, portrait):
+    result = CliRunner().invoke(main, ["run", str(portrait), "--out", str(tmp_path), "--policy", "lax", "--lang", "nl"])
+    assert result.exit_code == 2
+    assert "beleid lax niet gevonden" in result.output and "strict, standard" in result.output
+    (tmp_path / "bad.toml").write_text("this is not toml")
+    result = CliRunner().invoke(
+        main, ["run", str(portrait), "--out", str(tmp_path), "--policy", str(tmp_path / "bad.toml")]
+    )
+    assert result.exit_code == 2 and "cannot be read" in result.output
