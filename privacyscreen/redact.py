@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .findings import Box, clip
+from .findings import Box, Finding, clip
 
 STYLES = ("blur", "pixelate", "fill")
 SHAPES = ("ellipse", "box")
@@ -21,9 +21,19 @@ PIXELATE_CELLS = 6
 GROWTH = {"ellipse": 1.5, "box": 1.25}
 
 
-def redact(pixels: np.ndarray, boxes: list[Box], style: str = "blur", shape: str = "ellipse") -> np.ndarray:
-    """Return a copy of `pixels` with every box made unrecognisable."""
-    out = pixels.copy()
+def apply(pixels: np.ndarray, findings: list[Finding], style: str = "blur", shape: str = "ellipse") -> np.ndarray:
+    """Return a copy of `pixels` with every finding the policy marked "redacted" made unrecognisable:
+    faces and heads in the chosen shape, lines of text as boxes."""
+    redacted = [f for f in findings if f.action == "redacted"]
+    out = redact(pixels, [f.box for f in redacted if f.kind != "text"], style, shape)
+    return redact(out, [f.box for f in redacted if f.kind == "text"], style, "box", copy=False)
+
+
+def redact(
+    pixels: np.ndarray, boxes: list[Box], style: str = "blur", shape: str = "ellipse", copy: bool = True
+) -> np.ndarray:
+    """Return `pixels` (a copy unless `copy` is False) with every box made unrecognisable."""
+    out = pixels.copy() if copy else pixels
     h, w = out.shape[:2]
     for box in boxes:
         grown = grow(box, GROWTH[shape])

@@ -126,8 +126,7 @@ class Screener:
             if decision.verdict == policy.NEEDS_CONSENT:
                 dest = held
             with clock("redact"):
-                boxes = [f.box for f in decision.findings if f.action == "redacted"]
-                pixels = redact.redact(pic.pixels, boxes, self.settings.style, self.settings.shape)
+                pixels = redact.apply(pic.pixels, decision.findings, self.settings.style, self.settings.shape)
             result.verdict = decision.verdict
             if dest is None:
                 return result

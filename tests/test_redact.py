@@ -52,3 +52,17 @@ def test_a_face_cut_by_the_frame_is_redacted_up_to_the_edge(portrait):
     assert (out[100:160, w - 40 :] == 0).all()
     # an ellipse would have left the corners of its bounding box untouched
     assert (out[100 - 10, w - 1] == 0).all()
+
+
+def test_apply_redacts_what_the_policy_marked_faces_as_ellipses_and_text_as_boxes(portrait):
+    from privacyscreen.findings import Finding
+
+    img = pixels(portrait)
+    face = Finding("face", (180, 60, 110, 130), 0.9, "t", "redacted")
+    text = Finding("text", (20, 400, 160, 40), 0.9, "t", "redacted", "name")
+    body = Finding("person", (100, 0, 300, 512), 0.9, "t", "kept")
+    out = redact.apply(img, [face, text, body], "fill", "ellipse")
+    assert (out[400:440, 20:180] == 0).all() and (out[396, 10] == 0).all()  # the text box and its margin, corners too
+    fx, fy = face.box[0] - 25, face.box[1] - 30  # inside the grown face box, outside its ellipse
+    assert (out[fy, fx] == img[fy, fx]).all() and (out[125, 235] == 0).all()
+    assert (out[300:380, 300:400] == img[300:380, 300:400]).all()  # the kept body is not touched
