@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from . import __version__, consent, models, redact, report, screen, write
 from . import check as check_photos
+from . import compose as composition
 from . import watch as drop_folder
 from .messages import LANGUAGES, default_language, say, shown
 from .policy import ERROR, Policy, PolicyError
@@ -145,6 +146,14 @@ def main() -> None:
     show_default="number of cores",
     help="Photos screened in parallel, each worker loading the models once.",
 )
+@click.option(
+    "--compose", is_flag=True,
+    help="Also write crops that show hands, feet or the table and nobody's identity (NAME.hands.jpg ...).",
+)  # fmt: skip
+@click.option(
+    "--aspect", "aspects", type=click.Choice(list(composition.ASPECTS)), multiple=True,
+    help="Aspect ratio of compositions (repeat) [default: all].",
+)  # fmt: skip
 @policy_options
 @lang_option
 def run(
@@ -159,6 +168,8 @@ def run(
     channel: str | None,
     register_path: Path,
     jobs: int,
+    compose: bool,
+    aspects: tuple[str, ...],
     lang: str,
 ) -> None:
     """Screen photos and folders (recursively) and write safe copies under OUT
@@ -174,7 +185,8 @@ def run(
             raise click.UsageError(say("usage-out-input", lang, path=item))
     settings = screen.Settings(
         style=style, shape=shape, keep=frozenset({"face"} if keep else ()), consents=consents, channel=channel,
-        register=register_path, policy=load_policy(lang),
+        register=register_path, policy=load_policy(lang), compose=compose,
+        aspects=aspects or tuple(composition.ASPECTS),
     )  # fmt: skip
     report_path = report_path or out_dir / "privacyscreen-report.json"
     with output_folder(out_dir, lang):

@@ -51,11 +51,16 @@ class Finding:
         return d | ({"label": self.label} if self.label else {})
 
 
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes."""
+def overlap(a: Box, b: Box) -> int:
+    """Area (px) two boxes share."""
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
+    return ix * iy
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    inter = overlap(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union else 0.0
 

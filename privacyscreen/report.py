@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 from . import __version__, write
 from .messages import say, shown
 from .policy import VERDICTS
-from .screen import Screening, Settings
+from .screen import Output, Screening, Settings
 
 SCHEMA = "privacyscreen-report/1"
 
@@ -37,9 +37,14 @@ def record(s: Screening, base: Path) -> dict:
         "error": s.error.to_dict() if s.error else None,
         "reasons": [r.to_dict() for r in s.reasons],
         "findings": [f.to_dict() for f in s.findings],
-        "outputs": [{"path": relative(o.path, base), "kind": o.kind, "sha256": o.sha256} for o in s.outputs],
+        "outputs": [output(o, base) for o in s.outputs],
         "seconds": {stage: round(t, 4) for stage, t in s.seconds.items()},
     }
+
+
+def output(o: Output, base: Path) -> dict:
+    extra = {"composition": o.composition, "crop": list(o.crop)} if o.composition and o.crop else {}
+    return {"path": relative(o.path, base), "kind": o.kind, "sha256": o.sha256} | extra
 
 
 def counts(results: list[Screening]) -> dict[str, int]:
@@ -57,6 +62,7 @@ def build(results: list[Screening], settings: Settings, base: Path) -> dict:
             "shape": settings.shape,
             "detectors": list(settings.detectors),
             "policy": settings.policy.name,
+            "compose": list(settings.aspects) if settings.compose else None,
         },
         "summary": counts(results),
         "images": [record(s, base) for s in results],

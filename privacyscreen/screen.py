@@ -16,8 +16,11 @@ from datetime import date
 from multiprocessing import util
 from pathlib import Path
 
-from . import consent, detectors, photo, policy, redact, write
-from .findings import Finding, merge
+import numpy as np
+
+from . import compose, consent, detectors, photo, policy, redact, write
+from .compose import ASPECTS
+from .findings import Box, Finding, merge
 from .policy import Reason
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".mpo"}
@@ -26,8 +29,10 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".
 @dataclass
 class Output:
     path: Path
-    kind: str  # "redacted": the full photo, redacted and rebuilt
+    kind: str  # "redacted": the full photo, redacted and rebuilt; "composition": a safe crop of it
     sha256: str
+    composition: str | None = None  # "hands", "feet" or "table"
+    crop: Box | None = None  # where the composition lies in the photo
 
 
 @dataclass
@@ -61,6 +66,8 @@ class Settings:
     channel: str | None = None  # where the photo will be published
     register: Path | None = None  # the consent register
     policy: policy.Policy = policy.Policy()  # what is redacted and which verdict follows
+    compose: bool = False  # also write crops that show hands, feet or the table and nobody's identity
+    aspects: tuple[str, ...] = tuple(ASPECTS)  # aspect ratios compositions may have
 
 
 class Screener:
@@ -68,7 +75,10 @@ class Screener:
 
     def __init__(self, settings: Settings = Settings()):
         self.settings = settings
-        self.detectors = detectors.create(settings.detectors, settings.threads, settings.policy)
+        names = settings.detectors + tuple(
+            n for n in compose.DETECTORS if settings.compose and n not in settings.detectors
+        )
+        self.detectors = detectors.create(names, settings.threads, settings.policy)
         self.register = consent.Register(settings.register) if settings.consents and settings.register else None
 
     def __enter__(self) -> Screener:
@@ -123,8 +133,7 @@ class Screener:
             )
             result.findings, result.reasons = decision.findings, decision.reasons
             release = policy.RELEASE[decision.verdict]
-            if decision.verdict == policy.NEEDS_CONSENT:
-                dest = held
+            safe_dest, dest = dest, held if decision.verdict == policy.NEEDS_CONSENT else dest
             with clock("redact"):
                 pixels = redact.apply(pic.pixels, decision.findings, self.settings.style, self.settings.shape)
             result.verdict = decision.verdict
@@ -143,6 +152,11 @@ class Screener:
             if decision.verdict == policy.CONSENTED and self.register:
                 for form_id in self.settings.consents:
                     self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, self.settings.channel)
+            if self.settings.compose and safe_dest and any(f.kind in policy.PEOPLE for f in decision.findings):
+                with clock("compose"):
+                    made, why = self.compositions(pic, pixels, decision.findings, safe_dest)
+                result.outputs += made
+                result.reasons += why
         except photo.PhotoError as e:
             result.error = Reason(f"error-{e.code}", detail=e.detail)
         except write.VerifyError as e:
@@ -154,6 +168,35 @@ class Screener:
         if result.error:
             result.verdict, result.findings, result.outputs = policy.ERROR, [], []
         return result
+
+    def compositions(
+        self, pic: photo.Photo, pixels: np.ndarray, findings: list[Finding], dest: Path
+    ) -> tuple[list[Output], list[Reason]]:
+        """Write the safe crops of a photo next to `dest`; every crop is screened again as a photo
+        of its own and written only when nothing in it is identifying. Returns the outputs and
+        what the user is told about them."""
+        made, failed = [], 0
+        proposals = compose.propose(findings, pic.width, pic.height, self.settings.aspects)
+        for c in proposals:
+            x, y, w, h = c.crop
+            crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
+            again = policy.decide(self.find(crop), [], h, self.settings.policy)
+            if again.verdict not in policy.SAFE or any(f.action == "redacted" for f in again.findings):
+                failed += 1
+                continue
+            data, suffix = write.encode(crop, pic, policy.RELEASE[policy.NO_PEOPLE])
+            write.verify(data, crop, pic, policy.RELEASE[policy.NO_PEOPLE])
+            target = dest.with_name(f"{dest.stem}.{c.subject}{suffix}")
+            made.append(Output(target, "composition", write.write_atomic(data, target), c.subject, c.crop))
+        why = []
+        if made:
+            why.append(Reason("compose-made", count=len(made), items=tuple(f"compose-{o.composition}" for o in made)))
+        if failed:
+            why.append(Reason("compose-rejected", count=failed))
+        if not proposals:
+            subjects = compose.subjects(findings, pic.height)
+            why.append(Reason("compose-no-room" if subjects else "compose-no-subject"))
+        return made, why
 
 
 class Clock:
