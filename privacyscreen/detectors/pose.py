@@ -11,13 +11,13 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from .. import models
-from ..findings import Box, Finding, clip, merge, to_box
+from ..findings import Finding, clip, merge, to_box
 from ._landmarks import image, reduced, tiles
 from ._native import quiet
 
 MAX_SIDE = 1280  # the copy the bodies are searched in (the detector itself sees 224 px)
 TILE, OVERLAP = 640, 200  # tiles of the copy, for people too small for the whole view
-SEEN = 0.5  # landmark visibility from which a landmark counts as seen
+SEEN = 0.5  # visibility (and presence in the frame) from which a landmark counts as seen
 HEAD, FEET, NOSE, SHOULDERS = range(0, 11), range(27, 33), 0, (11, 12)
 
 
@@ -39,16 +39,16 @@ class Pose:
         h, w = pixels.shape[:2]
         small, scale = reduced(pixels, MAX_SIDE)
         found = self._poses(small, 0, 0, scale, (w, h))
-        slack = 0.1 * TILE  # the outline may reach a little beyond the tile
         for x0, y0, x1, y1 in tiles(*small.shape[:2], TILE, OVERLAP):
-            area = ((x0 - slack) / scale, (y0 - slack) / scale, (x1 + slack) / scale, (y1 + slack) / scale)
-            found += self._poses(small[y0:y1, x0:x1], x0, y0, scale, (w, h), area)
+            found += self._poses(small[y0:y1, x0:x1], x0, y0, scale, (w, h), tile=True)
         return merge(found)
 
-    def _poses(self, part: np.ndarray, dx: int, dy: int, scale: float, size: tuple[int, int], area=None):
-        """Findings for each body in one part of the reduced copy, in pixels of the full photo. With
-        `area` (x0, y0, x1, y1), a tile: only a body with nose and shoulders seen counts, and one
-        whose outline leaves the tile is cut by its edge and guessed, left to the whole view or another tile."""
+    def _poses(
+        self, part: np.ndarray, dx: int, dy: int, scale: float, size: tuple[int, int], tile: bool = False
+    ) -> list[Finding]:
+        """Findings for each body in one part of the reduced copy, in pixels of the full photo. On a
+        tile only a body whose nose and both shoulders are seen counts (tiles showing only a sleeve or
+        a helmet otherwise give made-up bodies)."""
         ph, pw = part.shape[:2]
         with quiet():
             result = self.landmarker.detect(image(part))
@@ -60,10 +60,8 @@ class Pose:
                     for lm in landmarks
                 ]
             )
-            found = body(points, size, self.name)
-            person = [f.box for f in found if f.kind == "person"]
-            if area is None or ((points[[NOSE, *SHOULDERS], 3] >= SEEN).all() and all(inside(b, area) for b in person)):
-                out += found
+            if not tile or (points[[NOSE, *SHOULDERS], 3] >= SEEN).all():
+                out += body(points, size, self.name)
         return out
 
     def close(self) -> None:
@@ -99,11 +97,6 @@ def body(points: np.ndarray, size: tuple[int, int], name: str) -> list[Finding]:
         box = to_box(x0 - m, y0 - m, x1 - x0 + 2 * m, y1 - y0 + 2 * m)
         out.append(Finding("feet", clip(box, *size), float(visibility[feet].mean()), name))
     return [f for f in out if f.box[2] and f.box[3]]
-
-
-def inside(box: Box, area: tuple[float, float, float, float]) -> bool:
-    x, y, w, h = box
-    return area[0] <= x and area[1] <= y and x + w <= area[2] and y + h <= area[3]
 
 
 def from_behind(points: np.ndarray) -> bool:
