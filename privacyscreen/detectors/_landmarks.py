@@ -13,7 +13,8 @@ def reduced(pixels: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     scale = min(1.0, max_side / max(h, w))
     if scale == 1.0:
         return pixels, scale
-    return cv2.resize(pixels, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA), scale
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), scale
 
 
 def tiles(h: int, w: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
