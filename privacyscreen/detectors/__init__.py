@@ -17,6 +17,8 @@ from ..findings import Finding
 from ..policy import Policy
 from .blazeface import BlazeFace
 from .centerface import CenterFace
+from .hands import Hands
+from .pose import Pose
 
 
 class Detector(Protocol):
@@ -28,6 +30,8 @@ class Detector(Protocol):
 REGISTRY: dict[str, type[Detector]] = {
     CenterFace.name: CenterFace,
     BlazeFace.name: BlazeFace,
+    Pose.name: Pose,
+    Hands.name: Hands,
 }
 DEFAULT = ("centerface", "blazeface")
 
