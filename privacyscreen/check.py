@@ -37,7 +37,7 @@ def problems(path: Path, screener: Screener) -> list[Reason]:
     decision = policy.decide(screener.find(pic.pixels), [], pic.height, rules)
     redacted = [f for f in decision.findings if f.action == "redacted"]
     found = []
-    faces = sum(f.kind in policy.HIDES_FACE for f in redacted)
+    faces = sum(r.count for r in decision.reasons if r.code in ("reason-faces-redacted", "reason-heads-redacted"))
     if faces:
         found.append(Reason("check-faces", count=faces))
     texts = [f for f in redacted if f.kind == "text"]

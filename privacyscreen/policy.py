@@ -144,9 +144,12 @@ def decide(
     Something recognisable that remains (a kept face; under a strict policy also a body large
     enough to be recognised with its face hidden) needs consent: `consent` lists why the named
     forms do not cover publishing on `channel` ([] when they all do; None when no form was named)."""
-    acted = [f.with_action(action(f, policy, keep)) for f in findings]
+    faces = [f for f in findings if f.kind == "face"]
+    # a head where a face was found adds nothing: the face's own redaction hides it
+    acted = [f.with_action(action(f, policy, keep)) for f in findings
+             if f.kind != "head" or not any(_same_place(f, face) for face in faces)]  # fmt: skip
     faces = [f for f in acted if f.kind == "face"]
-    heads = [f for f in acted if f.kind == "head" and not any(_same_place(f, face) for face in faces)]
+    heads = [f for f in acted if f.kind == "head"]
     bodies = [f for f in acted if f.kind == "person" and f.box[3] >= policy.recognisable_height * height]
     kept = sum(f.action == "kept" for f in faces + heads)
     recognisable = kept + (len(bodies) if policy.recognisable_body == NEEDS_CONSENT else 0)

@@ -98,6 +98,9 @@ class Screener:
         clock = clock or Clock({})
         found: list[Finding] = []
         for d in self.detectors:
+            if getattr(d, "only_to_find_people", False) and not self.settings.compose:
+                if any(f.kind in policy.PEOPLE for f in found):
+                    continue
             with clock(d.name):
                 found += d.detect(pixels)
         return merge(found)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from privacyscreen.screen import Screener
+from privacyscreen.policy import Policy
+from privacyscreen.screen import Screener, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -23,8 +24,10 @@ def english_by_default(monkeypatch):
 
 @pytest.fixture(scope="session")
 def screener():
-    """One Screener (models loaded once) for the whole test session."""
-    with Screener() as s:
+    """One Screener (models loaded once) for the whole test session, with the standard policy:
+    a portrait with its face redacted is `anonymized` and written among the safe copies (under
+    the default strict policy its visible body would hold it back; test_policy covers that)."""
+    with Screener(Settings(policy=Policy.load("standard"))) as s:
         yield s
 
 

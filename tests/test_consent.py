@@ -160,7 +160,7 @@ def test_screening_with_consent_from_the_command_line(tmp_path, portrait_jpeg):
 
     image, output = screen("facebook", "facebook")
     assert image["verdict"] == "consented" and output.parent == (tmp_path / "facebook").resolve()
-    assert [f["action"] for f in image["findings"]] == ["kept"]
+    assert {(f["kind"], f["action"]) for f in image["findings"]} == {("face", "kept"), ("person", "kept")}
     assert C.metadata_inventory(output)["model_release_status"] == ["http://ns.useplus.org/ldf/vocab/MR-LMR"]
     assert C.find_secrets(output, ["Jansen", "F-17"]) == []  # the link lives in the register only
 

@@ -28,11 +28,15 @@ def wait_for(condition, timeout: float = 60.0) -> None:
 
 
 class Watcher:
+    """A real `privacyscreen watch` process; policy standard unless `options` say otherwise, so that
+    portraits with their face redacted land in ready/ (folder mechanics are what these tests test)."""
+
     def __init__(self, inbox: Path, out: Path, log: Path, *options: str):
         self.log = log
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "privacyscreen"), "watch", str(inbox), "--out", str(out),
-             "--quiet-seconds", str(QUIET), "--settle-seconds", str(SETTLE), "--lang", "en", *options],
+             "--quiet-seconds", str(QUIET), "--settle-seconds", str(SETTLE), "--lang", "en",
+             "--policy", "standard", *options],
             stdout=log.open("a"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_for(lambda: "Watching" in self.output())
@@ -187,3 +191,18 @@ def test_killing_the_watcher_mid_photo_loses_nothing(folders, tmp_path, samples_
     assert len(list((out / "ready").glob("*.txt"))) == len(samples_photos)
     seen = json.loads((out / ".privacyscreen-seen").read_text())
     assert len(seen) == 3 * len(samples_photos) and len(set(seen.values())) == len(samples_photos)
+
+
+def test_under_the_default_policy_a_portrait_waits_for_consent(folders, tmp_path, portrait):
+    """Strict (the default): the face is hidden but the body is recognisable, so the photo goes to
+    needs-consent/ with a note saying what to do, never to ready/."""
+    inbox, out = folders
+    watcher = Watcher(inbox, out, tmp_path / "strict.log", "--policy", "strict")
+    try:
+        shutil.copy(portrait, inbox / "portret.png")
+        wait_for(lambda: (out / "needs-consent" / "portret.txt").exists())
+    finally:
+        assert watcher.stop() == 0
+    note = (out / "needs-consent" / "portret.txt").read_text()
+    assert "still recognisable by body" in note and "Not shared yet" in note
+    assert (out / "needs-consent" / "portret.png").is_file() and not list((out / "ready").iterdir())

@@ -22,6 +22,7 @@ MARGIN = 0.25  # the landmarks sit on joints and fingertips: grow their box by t
 
 class Hands:
     name = "hands"
+    only_to_find_people = True  # skipped once another detector found someone, unless compositions need hands
 
     def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):
         """`threads` is not used: MediaPipe Tasks picks its own."""
