@@ -9,7 +9,8 @@ Three subjects, each found from the findings the detectors already produce:
   is where hands are busy below everyone's head, not a recognised table.
 
 A crop never touches a face or a head (of any size or certainty) or a redacted text, keeping a
-margin around each, and has one of the aspect ratios people post. Candidates are ranked by how
+margin around each, holds at most half of anyone's body (clothing and posture identify too), and
+has one of the aspect ratios people post. Candidates are ranked by how
 much of their subject they hold; crops smaller than `min_side` on their short side are dropped.
 Every crop is screened again as a photo of its own before it is written (see screen.py).
 """
@@ -18,13 +19,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .findings import Box, Finding, overlap, union_box
+from .findings import Box, Finding, iou, overlap, union_box
 
 ASPECTS = {"1:1": 1.0, "4:5": 4 / 5, "1.91:1": 1.91}  # width / height: square, Instagram portrait, link posts
 SUBJECTS = ("hands", "feet", "table")
-MIN_SIDE = 480  # px on the short side; smaller crops look poor on every platform
+MIN_SIDE = 320  # px on the short side: the smallest image the platforms accept without upscaling
+CONTEXT = {"hands": 2.0, "feet": 1.6, "table": 1.6}  # crop height per subject height: room for what hands hold
 MARGIN = 0.25  # keep this share of a face's or text's size (and at least 12 px) between it and any crop
 DETECTORS = ("pose", "hands")  # compositions need these detectors, whatever else runs
+BODY_SHARE = 0.5  # a crop holds at most this share of anyone's body: hands and feet, not a headless portrait
 AVOID = {"face", "head"}  # kinds a crop may never touch, whatever the policy did with them
 
 
@@ -42,11 +45,15 @@ def propose(
 ) -> list[Composition]:  # fmt: skip
     """The best crop of each subject found (over `aspects`), most complete first."""
     avoid = [_grown(f.box) for f in findings if f.kind in AVOID or (f.kind == "text" and f.action == "redacted")]
-    best = []
+    bodies = [f.box for f in findings if f.kind == "person"]
+    best: list[Composition] = []
     for subject, parts in subjects(findings, height).items():
-        candidates = [c for aspect in aspects for c in _search(subject, aspect, parts, avoid, width, height, min_side)]
+        candidates = [c for aspect in aspects for c in _search(subject, aspect, parts, avoid, width, height, min_side)
+                      if all(overlap(c.crop, b) <= BODY_SHARE * b[2] * b[3] for b in bodies)]  # fmt: skip
         if candidates:
-            best.append(max(candidates, key=lambda c: round(c.held, 1)))  # the first: nearest the intended framing
+            choice = max(candidates, key=lambda c: round(c.held, 2))  # ties: the first, the preferred framing
+            if all(iou(choice.crop, other.crop) < 0.5 for other in best):  # a table that is the hands crop again
+                best.append(choice)
     return sorted(best, key=lambda c: -c.held)
 
 
@@ -64,35 +71,41 @@ def subjects(findings: list[Finding], height: int) -> dict[str, list[Box]]:
 def _search(
     subject: str, aspect: str, parts: list[Box], avoid: list[Box], width: int, height: int, min_side: int
 ) -> list[Composition]:
-    """Crops of one aspect ratio that hold as much of `parts` as possible and touch nothing in `avoid`."""
+    """Crops of one aspect ratio around the whole subject or any part of it that touch nothing in
+    `avoid`, each scored by the share of the whole subject it holds. In order of preference: the
+    whole subject before a part, the intended framing before a wider or tighter one, centred first."""
     ratio = ASPECTS[aspect]
-    target = parts[0]
+    total = sum(w * h for _, _, w, h in parts)
+    whole = parts[0]
     for b in parts[1:]:
-        target = union_box(target, b)
-    tx, ty, tw, th = target
-    context = 2.0 if subject == "hands" else 1.6  # room for what hands hold, or around the feet
+        whole = union_box(whole, b)
+    targets = [whole] + sorted(parts, key=lambda b: -b[2] * b[3]) * (len(parts) > 1)
     found = []
-    for zoom in (context, context * 1.5, context / 1.5, 1.0):  # the intended framing first
-        ch = max(th, tw / ratio) * zoom
-        cw, ch = round(ch * ratio), round(ch)
-        if cw > width or ch > height:  # as large as the photo allows
-            ch = min(height, width / ratio)
+    for tx, ty, tw, th in targets:
+        fit = max(th, tw / ratio)  # the height of the tightest crop around the target
+        for zoom in (CONTEXT[subject], CONTEXT[subject] * 1.5, CONTEXT[subject] / 1.5, 1.0):
+            ch = min(max(fit * zoom, min_side / min(1.0, ratio)), height, width / ratio)
             cw, ch = round(ch * ratio), round(ch)
-        if min(cw, ch) < min_side:
-            continue
-        # slide the window around the subject; the table gets the room below the hands
-        cx, cy = tx + tw / 2, ty + th / 2 + (ch * 0.15 if subject == "table" else 0)
-        for dx in (0, -0.25, 0.25, -0.5, 0.5):
-            for dy in (0, -0.25, 0.25, -0.5, 0.5):
-                x = min(max(0, round(cx - cw / 2 + dx * cw)), width - cw)
-                y = min(max(0, round(cy - ch / 2 + dy * ch)), height - ch)
-                crop = (x, y, cw, ch)
-                if any(overlap(crop, a) for a in avoid):
-                    continue
-                held = sum(overlap(crop, p) for p in parts) / sum(p[2] * p[3] for p in parts)
-                if held >= 0.5:
-                    found.append(Composition(subject, aspect, crop, round(held, 3)))
+            if cw < tw or ch < th or min(cw, ch) < min_side:
+                continue
+            for x in _positions(tx, tw, cw, width):
+                for y in _positions(ty, th, ch, height):
+                    crop = (x, y, cw, ch)
+                    if not any(overlap(crop, a) for a in avoid):
+                        held = sum(overlap(crop, p) for p in parts) / total
+                        found.append(Composition(subject, aspect, crop, round(held, 3)))
     return found
+
+
+def _positions(start: int, size: int, span: int, limit: int) -> list[int]:
+    """Where a window of `span` px can start so that it holds [start, start + size) and stays
+    within [0, limit): centred first, then toward either side."""
+    low, high = max(0, start + size - span), min(start, limit - span)
+    if low > high:
+        return []
+    middle = round(start + size / 2 - span / 2)
+    steps = [min(max(middle, low), high), low, high, round(low + (high - low) / 4), round(high - (high - low) / 4)]
+    return list(dict.fromkeys(steps))
 
 
 def _grown(box: Box) -> Box:
