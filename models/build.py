@@ -122,6 +122,19 @@ SOURCES = [
         add_normalization_metadata(127.5, 127.5),
         "TFLite metadata added: RGB image input, NormalizationOptions mean 127.5 std 127.5",
     ),
+    Source(
+        "ch_PP-OCRv4_det_infer.onnx",
+        "rapidocr_onnxruntime==1.4.4",
+        "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
+        "Apache-2.0 (PaddleOCR PP-OCRv4 text detection, Baidu; shipped by RapidAI/RapidOCR, Apache-2.0)",
+    ),
+    Source(
+        "ch_PP-OCRv4_rec_infer.onnx",
+        "rapidocr_onnxruntime==1.4.4",
+        "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
+        "Apache-2.0 (PaddleOCR PP-OCRv4 text recognition, Baidu; character list in the ONNX metadata"
+        " 'character'; shipped by RapidAI/RapidOCR, Apache-2.0)",
+    ),
 ]
 
 
