@@ -17,6 +17,7 @@ from ..findings import Finding
 from ..policy import Policy
 from .blazeface import BlazeFace
 from .centerface import CenterFace
+from .text import Text
 
 
 class Detector(Protocol):
@@ -28,6 +29,7 @@ class Detector(Protocol):
 REGISTRY: dict[str, type[Detector]] = {
     CenterFace.name: CenterFace,
     BlazeFace.name: BlazeFace,
+    Text.name: Text,
 }
 DEFAULT = ("centerface", "blazeface")
 
