@@ -21,8 +21,8 @@
 * name: one to four name words, each capitalised (Anna, Vries, Jansen-Smit) or an initial
   (J., A.B.), with Dutch particles (van, de, der, den, ter, ten, 't) and titles (Mw., Dhr.,
   Zr., ...) in between. A title or initial makes it a name; otherwise the words count as a
-  possible name (fail closed) unless one of them is a common signage word (GENERAL_WORDS:
-  "Welkom", "Koffie", "Exit"). A line with a 2-3 letter abbreviation
+  possible name (fail closed: "Welkom Anna") unless all of them are common signage words
+  (GENERAL_WORDS: "Welkom", "Koffie", "Nooduitgang"). A line with a 2-3 letter abbreviation
   in capitals (EMT MADRID, GGZ Noord) is an organisation, not a person; so "ANN LEE" in
   capitals is a known miss. Words the reader glued together ("AnnadeVries", "Mw.J.Jansen")
   are split before capitals and after dots first.
@@ -166,4 +166,4 @@ def _name(line: str) -> bool:
             return False
     if not 1 <= len(words) <= 4:
         return False
-    return marked or not any(w.casefold() in GENERAL_WORDS for w in words)
+    return marked or not all(w.casefold() in GENERAL_WORDS for w in words)

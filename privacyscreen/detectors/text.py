@@ -27,7 +27,9 @@ DET_MIN_SIDE = 736  # small photos are enlarged to this shortest side (PaddleOCR
 THRESHOLD, BOX_THRESHOLD, UNCLIP = 0.3, 0.5, 1.6  # DB post-processing, as in PaddleOCR/rapidocr
 MIN_SIZE = 3  # shortest side (detector pixels) of a line worth reading
 REC_HEIGHT, REC_MIN_WIDTH = 48, 320  # recognition input
-READABLE = 0.8  # mean character confidence below which a line is "unreadable"
+# Mean character confidence below which a line is "unreadable". On samples/ and the bench photos, lines
+# read right scored 0.87-1.0; textures, chalk and blurred signs 0.05-0.77, distant signs read in part 0.72-0.81.
+READABLE = 0.8
 MARGIN = 0.15  # a finding's box grows by this share of the line height on every side
 PERSONAL = {"name", "date", "phone", "email", "number", "bsn", "plate"}
 
