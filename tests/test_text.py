@@ -191,6 +191,12 @@ def test_allowed_text_and_signage_are_told_apart_from_names(text):
     assert [f.label for f in covering(findings, sign)] == ["general"], findings
 
 
+def test_a_real_name_tag_is_found_and_not_taken_for_signage(text):
+    tag = (111, 496, 49, 9)  # "COMDR HOPPER" on Grace Hopper's uniform, measured by eye
+    findings = covering(text.detect(pixels(SAMPLES / "grace_hopper.jpg")), tag)
+    assert [f.label for f in findings] in (["name"], ["unreadable"]), findings
+
+
 def test_a_photo_without_text_has_next_to_no_text_findings(text):
     assert len(text.detect(pixels(SAMPLES / "coffee.png"))) <= 1
 
