@@ -26,6 +26,10 @@
   in capitals (EMT MADRID, GGZ Noord) is an organisation, not a person; so "ANN LEE" in
   capitals is a known miss. Words the reader glued together ("AnnadeVries", "Mw.J.Jansen")
   are split before capitals and after dots first.
+  In a short line of up to SENTENCE words (a banner: "Fijne verjaardag Anna!"), a capitalised
+  word after the first that is no signage word, abbreviation or word of the allow-list is a
+  possible name too, unless the line has an abbreviation ("Welkom bij De Zonnehof" is general
+  only with De Zonnehof allowed).
 * general: everything else: sentences, signage, slogans, hashtags not on the allow-list,
   lowercase words, long lines, short numbers.
 """
@@ -70,6 +74,7 @@ PLATE = re.compile(r"(?<![\w-])[A-Z0-9]{1,3}([-·][A-Z0-9]{1,3}){1,2}(?![\w-])")
 PLATE_LINE = re.compile(r"[A-Z0-9]{1,3}( [A-Z0-9]{1,4}){1,2}")  # with spaces: only as the whole line
 NUMBER = re.compile(rf"\b({NUMBER_WORDS})\.?\s*[:#]?\s*\d+[a-z]?\b", re.I)
 BARE_NUMBER = re.compile(r"(?<![\d,.])\d{4,}[a-z]?(?![\d,.])", re.I)
+SENTENCE = 8  # words; longer lines are text, not banners or signs
 YEAR = re.compile(r"(19|20)\d{2}")
 NAME_WORD = re.compile(r"[A-Z][a-z]+(['-][A-Z]?[a-z]+)*|[A-Z]{2,}(['-][A-Z]+)*")  # after removing accents
 INITIALS = re.compile(r"([A-Z]\.)+[A-Z]?|[A-Z]")
@@ -107,7 +112,7 @@ def classify(text: str, allow: tuple[str, ...] = ()) -> str:
         return "plate"
     if NUMBER.search(line) or any(not YEAR.fullmatch(n.group()) for n in BARE_NUMBER.finditer(line)):
         return "number"
-    if _name(line):
+    if _name(line) or _name_in_sentence(line, allow):
         return "name"
     return "general"
 
@@ -144,10 +149,32 @@ def _plate(candidate: str) -> bool:
     return 6 <= len(chars) <= 8 and any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars)
 
 
+def _tokens(line: str) -> list[str]:
+    """Words without accents, glued words split (Mw.J.deVries -> Mw. J. de Vries)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", line) if not unicodedata.combining(c))
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=\.)(?=[A-Za-z])", " ", plain.replace(",", " ")).split()
+
+
+def _name_in_sentence(line: str, allow: tuple[str, ...]) -> bool:
+    """A short sentence (a banner, a sign) with a capitalised word after its first that is no
+    signage word, abbreviation or allowed word: "Fijne verjaardag Anna!"."""
+    tokens = [t.strip(".,:;!?'\"()") for t in _tokens(line)]
+    allowed = {_key(w) for entry in allow for w in entry.split()}
+    if len(tokens) > SENTENCE or any(_abbreviation(t) for t in tokens):
+        return False
+    return any(
+        NAME_WORD.fullmatch(t) and t.casefold() not in GENERAL_WORDS and _key(t) not in allowed for t in tokens[1:]
+    )
+
+
+def _abbreviation(token: str) -> bool:
+    """EMT, GGZ, NS: two or three capitals that are not a particle (DE, VAN)."""
+    return token.isalpha() and token.isupper() and 2 <= len(token) <= 3 and token.casefold() not in PARTICLES
+
+
 def _name(line: str) -> bool:
     """One to four capitalised name words, with particles, titles and initials."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", line) if not unicodedata.combining(c))
-    tokens = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=\.)(?=[A-Za-z])", " ", plain.replace(",", " ")).split()  # Mw.J.deVries
+    tokens = _tokens(line)
     words, marked = [], False
     for i, token in enumerate(tokens):
         token = token.rstrip(":")
@@ -159,8 +186,8 @@ def _name(line: str) -> bool:
         elif bare in PARTICLES and i < len(tokens) - 1:
             continue  # a particle (van, de, ...)
         elif NAME_WORD.fullmatch(token):
-            if token.isupper() and len(token) <= 3 and len(tokens) > 1:
-                return False  # an abbreviation: an organisation (EMT MADRID, GGZ Noord)
+            if _abbreviation(token) and len(tokens) > 1:
+                return False  # an organisation (EMT MADRID, GGZ Noord)
             words.append(token)
         else:
             return False
