@@ -158,12 +158,16 @@ def _tokens(line: str) -> list[str]:
 def _name_in_sentence(line: str, allow: tuple[str, ...]) -> bool:
     """A short sentence (a banner, a sign) with a capitalised word after its first that is no
     signage word, abbreviation or allowed word: "Fijne verjaardag Anna!"."""
-    tokens = [t.strip(".,:;!?'\"()") for t in _tokens(line)]
+    raw = _tokens(line)
+    tokens = [t.strip(".,:;!?'\"()") for t in raw]
     allowed = {_key(w) for entry in allow for w in entry.split()}
     if len(tokens) > SENTENCE or any(_abbreviation(t) for t in tokens):
         return False
+    starts = {i for i in range(1, len(raw)) if raw[i - 1][-1] in ".!?" and tokens[i - 1].casefold() not in TITLES}
     return any(
-        NAME_WORD.fullmatch(t) and t.casefold() not in GENERAL_WORDS and _key(t) not in allowed for t in tokens[1:]
+        NAME_WORD.fullmatch(t) and t.casefold() not in GENERAL_WORDS and _key(t) not in allowed
+        for i, t in enumerate(tokens)
+        if i and i not in starts  # a capital that starts a sentence says nothing
     )
 
 

@@ -46,6 +46,7 @@ def test_an_invalid_bsn_fails_the_eleven_test(number):
         ("Welkom bij Het Anker", "name"),
         ("Welkom bij De Zonnehof", "general"),
         ("Welkom bij GGZ Noord", "general"),
+        ("Welkom. Hier is de koffie", "general"),
         ("AnnadeVries", "name"),
         ("Mw.J.Jansen", "name"),
         ("BSN 111.222.333", "bsn"),
