@@ -187,13 +187,15 @@ def test_a_care_document_is_found_line_by_line(text):
     assert_nothing_said(findings, ["Anna", "Vries", "1941", "111222333", "Paracetamol"])
 
 
-def test_allowed_text_and_signage_are_told_apart_from_names(text):
+def test_allowed_text_signage_and_a_birthday_banner(text):
     image = Image.open(SAMPLES / "coffee.png").convert("RGB")
     allowed = card(image, "De Zonnehof", 30, 30, 20)
     sign = card(image, "Nooduitgang", 30, 330, 20)
+    banner = card(image, "Fijne verjaardag Anna!", 300, 30, 20)
     findings = text.detect(np.asarray(image))
     assert [f.label for f in covering(findings, allowed)] == ["allowed"], findings
     assert [f.label for f in covering(findings, sign)] == ["general"], findings
+    assert [f.label for f in covering(findings, banner)] == ["name"], findings
 
 
 def test_a_real_name_tag_is_found_and_not_taken_for_signage(text):
