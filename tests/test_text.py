@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from privacyscreen.detectors import REGISTRY, create
 from privacyscreen.detectors.text import Text
@@ -175,6 +175,20 @@ def test_a_name_badge_on_a_12_megapixel_photo(text):
     assert [f.label for f in covering(findings, glyphs)] == ["name"], findings
     found = covering(findings, glyphs)[0].box
     assert found[2] * found[3] < 4 * glyphs[2] * glyphs[3]  # the box fits the badge, not half the photo
+
+
+def test_a_tilted_out_of_focus_badge_on_a_12_megapixel_photo(text):
+    photo = Image.open(SAMPLES / "astronaut.png").convert("RGB").resize((4000, 4000), Image.BICUBIC)
+    image = photo.crop((0, 500, 4000, 3500))
+    glyphs = Image.new("RGBA", (700, 160))
+    ImageDraw.Draw(glyphs).text((40, 40), "Anna de Vries", font=font(64), fill="black")
+    badge = Image.new("RGBA", (700, 160), "white")
+    badge.alpha_composite(glyphs)
+    badge, glyphs = (layer.rotate(20, expand=True, resample=Image.BICUBIC) for layer in (badge, glyphs))
+    image.paste(badge.filter(ImageFilter.GaussianBlur(2)), (2300, 2400), badge)
+    left, top, right, bottom = glyphs.getbbox()
+    findings = text.detect(np.asarray(image))
+    assert [f.label for f in covering(findings, (2300 + left, 2400 + top, right - left, bottom - top))] == ["name"]
 
 
 def test_a_care_document_is_found_line_by_line(text):
