@@ -40,13 +40,11 @@ import re
 import unicodedata
 
 GENERAL_WORDS = frozenset(
-    "welkom welcome ingang uitgang nooduitgang entrance exit toilet toiletten wc dames heren open gesloten "
-    "closed receptie reception kantoor office keuken kitchen restaurant koffie coffee thee tea lift trap "
-    "stairs duwen trekken push pull info informatie parkeren parking verboden stop privé private "
-    "personeel staff bezoek bezoekers visitors afdeling zorg care huis home team menu vandaag today "
-    "hallo hello goedemorgen bedankt thanks gefeliciteerd happy birthday feest zomer kerst "
-    "christmas sale koffiecorner brandblusser fire let op pas".split()
-)  # a few dozen words common on signs; anything else capitalised may be a name
+    "welkom welcome ingang uitgang nooduitgang entrance exit toilet wc dames heren open gesloten closed "
+    "receptie reception kantoor office keuken restaurant koffie coffee thee lift trap duwen trekken push "
+    "pull informatie parkeren verboden stop privé private personeel staff bezoek afdeling zorg team menu "
+    "vandaag hallo hello bedankt gefeliciteerd happy birthday feest kerst sale let".split()
+)  # common words on signs; any other capitalised word may be a name
 PARTICLES = frozenset("van de der den ter ten te het 't op in d'".split())
 TITLES = frozenset(
     "mw mevr mevrouw dhr heer meneer zr zuster br broeder dr drs ir mr mrs ms miss prof naam name bewoner "

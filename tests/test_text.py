@@ -9,8 +9,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from privacyscreen.detectors import REGISTRY, create
-from privacyscreen.detectors.text import Text
-from privacyscreen.findings import TEXT_LABELS, Box
+from privacyscreen.detectors.text import Text, documents
+from privacyscreen.findings import TEXT_LABELS, Box, Finding
 from privacyscreen.personal_text import bsn_valid, classify
 from privacyscreen.policy import Policy
 
@@ -103,6 +103,16 @@ def test_a_line_is_allowed_only_as_a_whole(line):
 
 def test_every_label_is_a_text_label():
     assert {classify(line, ALLOW) for line in ("Anna", "x", "De Zonnehof", "4471")} <= set(TEXT_LABELS)
+
+
+def test_stacked_lines_are_a_document_but_words_on_one_row_are_not():
+    stacked = [Finding("text", (10, 10 + 30 * i, 200, 24), 0.9, "text", label=label)
+               for i, label in enumerate(["general", "name", "unreadable"])]  # fmt: skip
+    assert [f.label for f in documents(stacked, [20] * 3)] == ["document", "name", "document"]
+    row = [Finding("text", (10 + 60 * i, 10, 64, 24), 0.9, "text", label="general") for i in range(3)]
+    assert [f.label for f in documents(row, [20] * 3)] == ["general"] * 3
+    assert [f.label for f in documents(stacked[:2], [20] * 2)] == ["general", "name"]
+    assert [f.label for f in documents(stacked, [20, 60, 20])][0] == "general"  # heights differ
 
 
 @pytest.fixture(scope="module")

@@ -54,17 +54,17 @@ class Text:
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         height, width = pixels.shape[:2]
         lines = self._lines(pixels)
-        findings = []
+        findings, heights = [], []
         for rect, score in lines:
-            label = self._read(pixels, rect)
             points = cv2.boxPoints(rect)
             x0, y0 = points.min(axis=0)
             x1, y1 = points.max(axis=0)
             grow = MARGIN * min(rect[1])
             box = clip(to_box(x0 - grow, y0 - grow, x1 - x0 + 2 * grow, y1 - y0 + 2 * grow), width, height)
             if box[2] and box[3]:
-                findings.append(Finding("text", box, score, self.name, label=label))
-        return documents(findings, [min(rect[1]) for rect, _ in lines])
+                findings.append(Finding("text", box, score, self.name, label=self._read(pixels, rect)))
+                heights.append(min(rect[1]))
+        return documents(findings, heights)
 
     def _lines(self, pixels: np.ndarray) -> list[tuple[tuple, float]]:
         """Text lines as rotated rectangles (centre, size, angle) in photo pixels, with their score."""
@@ -152,13 +152,14 @@ def documents(findings: list[Finding], heights: list[float]) -> list[Finding]:
             ha, hb = heights[i], heights[j]
             similar = max(ha, hb) <= 1.5 * min(ha, hb)
             gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
+            above = abs((a[1] + a[3] / 2) - (b[1] + b[3] / 2)) > max(ha, hb) / 2  # not on one row
             overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-            if similar and gap < 1.5 * max(ha, hb) and overlap > 0:
+            if similar and above and gap < 1.5 * max(ha, hb) and overlap > 0:
                 group[root(i)] = root(j)
-    sizes = [root(i) for i in range(n)]
+    blocks = [root(i) for i in range(n)]
     out = []
     for i, f in enumerate(findings):
-        if sizes.count(sizes[i]) >= 3 and f.label not in PERSONAL:
+        if blocks.count(blocks[i]) >= 3 and f.label not in PERSONAL:
             f = replace(f, label="document")
         out.append(f)
     return out
