@@ -168,6 +168,19 @@ SOURCES = [
         transform_note="MediaPipe Tasks zip (stored, fixed date, members 64-byte aligned); members unchanged",
         pip_args=MEDIAPIPE_WHEEL,
     ),
+    Source(
+        "ch_PP-OCRv4_det_infer.onnx",
+        "rapidocr_onnxruntime==1.4.4",
+        "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
+        "Apache-2.0 (PaddleOCR PP-OCRv4 text detection, Baidu; shipped by RapidAI/RapidOCR, Apache-2.0)",
+    ),
+    Source(
+        "ch_PP-OCRv4_rec_infer.onnx",
+        "rapidocr_onnxruntime==1.4.4",
+        "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
+        "Apache-2.0 (PaddleOCR PP-OCRv4 text recognition, Baidu; character list in the ONNX metadata"
+        " 'character'; shipped by RapidAI/RapidOCR, Apache-2.0)",
+    ),
 ]
 
 

@@ -52,7 +52,7 @@ def propose(
                       if all(overlap(c.crop, b) <= BODY_SHARE * b[2] * b[3] for b in bodies)]  # fmt: skip
         if candidates:
             choice = max(candidates, key=lambda c: round(c.held, 2))  # ties: the first, the preferred framing
-            if all(iou(choice.crop, other.crop) < 0.5 for other in best):  # a table that is the hands crop again
+            if subject != "table" or all(iou(choice.crop, c.crop) < 0.5 for c in best):  # not the hands crop again
                 best.append(choice)
     return sorted(best, key=lambda c: -c.held)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .findings import TEXT_LABELS, Finding, contains_center, iou
+from .findings import TEXT_LABELS, Finding, contains_center, iou, overlap
 from .messages import LANGUAGES, UserError, say
 
 NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
@@ -125,14 +125,27 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
 
 
-def action(finding: Finding, policy: Policy, keep: frozenset[str] = frozenset()) -> str:
+def action(finding: Finding, policy: Policy, keep: frozenset[str] = frozenset(), worn: bool = True) -> str:
     """What happens to one finding: faces and heads are redacted unless the user keeps faces,
-    text is redacted when the policy lists its label, bodies, hands and feet are kept."""
+    text is redacted when the policy lists its label (text that could not be read only where it
+    is `worn`: a badge or wristband may be readable to a person), bodies, hands and feet are kept."""
     if finding.kind in HIDES_FACE:
         return "kept" if "face" in keep else "redacted"
     if finding.kind == "text":
-        return "redacted" if finding.label in policy.redact_text else "kept"
+        listed = finding.label in policy.redact_text
+        return "redacted" if listed and (worn or finding.label != "unreadable") else "kept"
     return "kept"
+
+
+def _worn(text: Finding, findings: list[Finding]) -> bool:
+    """Whether a finding lies on someone: on a body, or where a badge would be below a face."""
+    for f in findings:
+        x, y, w, h = f.box
+        if f.kind == "person" and overlap(text.box, f.box):
+            return True
+        if f.kind in HIDES_FACE and overlap(text.box, (x - w, y, 3 * w, 5 * h)):
+            return True
+    return False
 
 
 def decide(
@@ -146,7 +159,7 @@ def decide(
     forms do not cover publishing on `channel` ([] when they all do; None when no form was named)."""
     faces = [f for f in findings if f.kind == "face"]
     # a head where a face was found adds nothing: the face's own redaction hides it
-    acted = [f.with_action(action(f, policy, keep)) for f in findings
+    acted = [f.with_action(action(f, policy, keep, f.label != "unreadable" or _worn(f, findings))) for f in findings
              if f.kind != "head" or not any(_same_place(f, face) for face in faces)]  # fmt: skip
     faces = [f for f in acted if f.kind == "face"]
     heads = [f for f in acted if f.kind == "head"]

@@ -129,3 +129,12 @@ def test_the_cli_refuses_an_unknown_policy_in_the_users_language(tmp_path, portr
         main, ["run", str(portrait), "--out", str(tmp_path), "--policy", str(tmp_path / "bad.toml")]
     )
     assert result.exit_code == 2 and "cannot be read" in result.output
+
+
+def test_text_that_could_not_be_read_is_redacted_only_where_someone_wears_it():
+    blur_on_badge = finding("text", (430, 400, 60, 20), "unreadable")  # below the face, on the body
+    blur_far_away = finding("text", (1500, 100, 60, 20), "unreadable")  # a sign in the distance
+    d = decide([FACE, BODY, blur_on_badge, blur_far_away], [], HEIGHT, STANDARD)
+    assert [f.action for f in d.findings if f.kind == "text"] == ["redacted", "kept"]
+    alone = decide([blur_far_away], [], HEIGHT, STRICT)  # a cat's eyes taken for text: left alone
+    assert alone.findings[0].action == "kept" and alone.verdict == "no-people"

@@ -20,6 +20,7 @@ from .blazeface import BlazeFace
 from .centerface import CenterFace
 from .hands import Hands
 from .pose import Pose
+from .text import Text
 
 
 class Detector(Protocol):
@@ -33,8 +34,9 @@ REGISTRY: dict[str, type[Detector]] = {
     BlazeFace.name: BlazeFace,
     Pose.name: Pose,
     Hands.name: Hands,
+    Text.name: Text,
 }
-DEFAULT = ("centerface", "blazeface", "pose", "hands")
+DEFAULT = ("centerface", "blazeface", "pose", "text", "hands")
 
 
 def create(names: tuple[str, ...] = DEFAULT, threads: int = 0, policy: Policy = Policy()) -> list[Detector]:

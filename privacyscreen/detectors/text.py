@@ -1,0 +1,165 @@
+"""Readable text: PP-OCRv4 (PaddleOCR, Apache-2.0) detection and recognition through onnxruntime.
+
+The detector (DB, a per-pixel text probability) sees the photo with its longest side at most
+DET_SIDE, so text keeps the same share of the photo whatever the camera's resolution; small
+photos are enlarged to DET_MIN_SIDE as PaddleOCR does. Each line it finds is read from the
+full-resolution photo and labelled by `personal_text.classify`; the words read never leave
+this module, only the label does. Lines read with low confidence are "unreadable"; lines in a
+block of three or more stacked lines of similar height are "document" unless their own label
+is a personal one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from .. import models
+from ..findings import Finding, clip, to_box
+from ..personal_text import classify
+from ..policy import Policy
+
+DET_SIDE = 1920  # longest side the detector sees; a name badge on a 12 MP photo is 20-40 px high there
+DET_MIN_SIDE = 736  # small photos are enlarged to this shortest side (PaddleOCR's default)
+THRESHOLD, BOX_THRESHOLD, UNCLIP = 0.3, 0.5, 1.6  # DB post-processing, as in PaddleOCR/rapidocr
+MIN_SIZE = 3  # shortest side (detector pixels) of a line worth reading
+REC_HEIGHT, REC_MIN_WIDTH = 48, 320  # recognition input
+# Mean character confidence below which a line is "unreadable". On samples/ and the bench photos, lines
+# read right scored 0.87-1.0; textures, chalk and blurred signs 0.05-0.77, distant signs read in part 0.72-0.81.
+READABLE = 0.8
+MARGIN = 0.15  # a finding's box grows by this share of the line height on every side
+PERSONAL = {"name", "date", "phone", "email", "number", "bsn", "plate"}
+
+
+class Text:
+    name = "text"
+
+    def __init__(self, threads: int = 0, policy: Policy = Policy()):
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = threads
+        self.det = ort.InferenceSession(
+            str(models.path("ch_PP-OCRv4_det_infer.onnx")), options, providers=["CPUExecutionProvider"]
+        )
+        self.rec = ort.InferenceSession(
+            str(models.path("ch_PP-OCRv4_rec_infer.onnx")), options, providers=["CPUExecutionProvider"]
+        )
+        characters = self.rec.get_modelmeta().custom_metadata_map["character"].splitlines()
+        self.characters = ["", *characters, " "]  # CTC blank first, space last (as PaddleOCR)
+        self.allow = policy.allow
+
+    def detect(self, pixels: np.ndarray) -> list[Finding]:
+        height, width = pixels.shape[:2]
+        lines = self._lines(pixels)
+        findings, heights = [], []
+        for rect, score in lines:
+            points = cv2.boxPoints(rect)
+            x0, y0 = points.min(axis=0)
+            x1, y1 = points.max(axis=0)
+            grow = MARGIN * min(rect[1])
+            box = clip(to_box(x0 - grow, y0 - grow, x1 - x0 + 2 * grow, y1 - y0 + 2 * grow), width, height)
+            if box[2] and box[3]:
+                findings.append(Finding("text", box, score, self.name, label=self._read(pixels, rect)))
+                heights.append(min(rect[1]))
+        return documents(findings, heights)
+
+    def _lines(self, pixels: np.ndarray) -> list[tuple[tuple, float]]:
+        """Text lines as rotated rectangles (centre, size, angle) in photo pixels, with their score."""
+        h, w = pixels.shape[:2]
+        scale = min(DET_SIDE / max(h, w), max(1.0, DET_MIN_SIDE / min(h, w)))
+        h2, w2 = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        bgr = cv2.resize(pixels, (w2, h2), interpolation=interpolation)[..., ::-1]
+        blob = bgr.transpose(2, 0, 1)[None].astype(np.float32) / 127.5 - 1.0  # mean = std = 0.5
+        prob = self.det.run(None, {"x": blob})[0][0, 0]
+        mask = cv2.dilate((prob > THRESHOLD).astype(np.uint8), np.ones((2, 2), np.uint8))
+        sx, sy = w / w2, h / h2
+        out = []
+        for contour in cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]:
+            (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
+            if min(rw, rh) < MIN_SIZE:
+                continue
+            x, y, bw, bh = cv2.boundingRect(contour)
+            inside = np.zeros((bh, bw), np.uint8)
+            cv2.drawContours(inside, [contour - [x, y]], -1, 1, -1)
+            score = float(prob[y : y + bh, x : x + bw][inside > 0].mean())
+            if score < BOX_THRESHOLD:
+                continue
+            grow = rw * rh * UNCLIP / (2 * (rw + rh))  # DB "unclip": area x ratio / perimeter
+            rw, rh = rw + 2 * grow, rh + 2 * grow
+            out.append((_to_photo(((cx, cy), (rw, rh), angle), sx, sy), score))
+        return out
+
+    def _read(self, pixels: np.ndarray, rect: tuple) -> str:
+        """The label of the line in `rect`, from its full-resolution crop (the words stay here)."""
+        crop = np.ascontiguousarray(_straighten(pixels, rect)[..., ::-1])  # BGR, as the model was trained
+        if crop.shape[0] > 1.5 * crop.shape[1]:
+            crop = np.ascontiguousarray(np.rot90(crop))  # a vertical line
+        h, w = crop.shape[:2]
+        width = max(1, min(round(REC_HEIGHT * w / h), 40 * REC_HEIGHT))
+        line = cv2.resize(
+            crop, (width, REC_HEIGHT), interpolation=cv2.INTER_AREA if h > REC_HEIGHT else cv2.INTER_LINEAR
+        )
+        blob = np.zeros((1, 3, REC_HEIGHT, max(width, REC_MIN_WIDTH)), np.float32)
+        blob[0, :, :, :width] = line.transpose(2, 0, 1) / 127.5 - 1.0  # mean = std = 0.5
+        probs = self.rec.run(None, {"x": blob})[0][0]
+        best, confidence = probs.argmax(axis=1), probs.max(axis=1)
+        keep = (best != 0) & np.r_[True, best[1:] != best[:-1]]  # CTC: drop blanks and repeats
+        if not keep.any() or confidence[keep].mean() < READABLE:
+            return "unreadable"
+        return classify("".join(self.characters[i] for i in best[keep]), self.allow)
+
+
+def _to_photo(rect: tuple, sx: float, sy: float) -> tuple:
+    """A rotated rectangle from detector pixels to photo pixels (scales differ by rounding only)."""
+    (cx, cy), (w, h), angle = rect
+    return (cx * sx, cy * sy), (w * (sx + sy) / 2, h * (sx + sy) / 2), angle
+
+
+def _straighten(pixels: np.ndarray, rect: tuple) -> np.ndarray:
+    """The pixels inside a rotated rectangle, turned so that its corners are upright (as PaddleOCR
+    crops a line: left corners are the two leftmost, each side's top the higher)."""
+    points = cv2.boxPoints(rect)
+    x0, y0 = np.floor(points.min(axis=0)).astype(int).clip(0)
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int)
+    region = pixels[y0 : y1 + 1, x0 : x1 + 1]
+    by_x = points[np.argsort(points[:, 0])] - [x0, y0]
+    (tl, bl), (tr, br) = (sorted(pair, key=lambda p: p[1]) for pair in (by_x[:2], by_x[2:]))
+    w = max(1, round(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))))
+    h = max(1, round(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))))
+    square = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    warp = cv2.getPerspectiveTransform(np.float32([tl, tr, br, bl]), square)
+    return cv2.warpPerspective(region, warp, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+def documents(findings: list[Finding], heights: list[float]) -> list[Finding]:
+    """Label "document" the lines in a block of three or more closely stacked lines of similar
+    height, unless a line's own label is personal."""
+    n = len(findings)
+    group = list(range(n))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = findings[i].box, findings[j].box
+            ha, hb = heights[i], heights[j]
+            similar = max(ha, hb) <= 1.5 * min(ha, hb)
+            gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
+            above = abs((a[1] + a[3] / 2) - (b[1] + b[3] / 2)) > max(ha, hb) / 2  # not on one row
+            overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+            if similar and above and gap < 1.5 * max(ha, hb) and overlap > 0:
+                group[root(i)] = root(j)
+    blocks = [root(i) for i in range(n)]
+    out = []
+    for i, f in enumerate(findings):
+        if blocks.count(blocks[i]) >= 3 and f.label not in PERSONAL:
+            f = replace(f, label="document")
+        out.append(f)
+    return out

@@ -1,0 +1,244 @@
+"""Readable text: the classifier's rules, and the PP-OCRv4 detector on real photos with text drawn onto them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from privacyscreen.detectors import REGISTRY, create
+from privacyscreen.detectors.text import Text, documents
+from privacyscreen.findings import TEXT_LABELS, Box, Finding
+from privacyscreen.personal_text import bsn_valid, classify
+from privacyscreen.policy import Policy
+
+from .conftest import SAMPLES, pixels
+
+ALLOW = ("De Zonnehof", "#ZorgMetHart")
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.parametrize("number", ["111222333", "123456782", "1112.22.333", "111 222 333", "10000008", "010000008"])
+def test_a_valid_bsn_passes_the_eleven_test(number):
+    assert bsn_valid(number)
+
+
+@pytest.mark.parametrize("number", ["123456789", "111222334", "000000000", "1234567", "1234567890", "11122233a"])
+def test_an_invalid_bsn_fails_the_eleven_test(number):
+    assert not bsn_valid(number)
+
+
+@pytest.mark.parametrize(
+    "line, label",
+    [
+        ("Anna de Vries", "name"),
+        ("Anna", "name"),
+        ("Mw. J. Jansen", "name"),
+        ("Dhr. Bakker", "name"),
+        ("Zr. Annie", "name"),
+        ("ANNA DE VRIES", "name"),
+        ("Jan van 't Hof", "name"),
+        ("Naam: Anna de Vries", "name"),
+        ("Welkom Anna", "name"),
+        ("Fijne verjaardag Anna!", "name"),
+        ("Welkom bij Het Anker", "name"),
+        ("Welkom bij De Zonnehof", "general"),
+        ("Welkom bij GGZ Noord", "general"),
+        ("Welkom. Hier is de koffie", "general"),
+        ("AnnadeVries", "name"),
+        ("Mw.J.Jansen", "name"),
+        ("BSN 111.222.333", "bsn"),
+        ("123456782", "bsn"),
+        ("anna.devries@zonnehof.nl", "email"),
+        ("06-12345678", "phone"),
+        ("+31 6 1234 5678", "phone"),
+        ("020-1234567", "phone"),
+        ("0031 6 12345678", "phone"),
+        ("12-03-1941", "date"),
+        ("12/3/41", "date"),
+        ("1941-03-12", "date"),
+        ("12 maart 1941", "date"),
+        ("3 March 1941", "date"),
+        ("geb. 1941", "date"),
+        ("AB-123-C", "plate"),
+        ("12-ABC-3", "plate"),
+        ("1-ABC-23", "plate"),
+        ("XX-99-99", "plate"),
+        ("Kamer 12", "number"),
+        ("kamer 3b", "number"),
+        ("room 4", "number"),
+        ("cliëntnr 4471", "number"),
+        ("ID 12345", "number"),
+        ("4471", "number"),
+        ("1941", "general"),
+        ("12", "general"),
+        ("Welkom", "general"),
+        ("Nooduitgang", "general"),
+        ("Happy Birthday", "general"),
+        ("EMT MADRID", "general"),
+        ("Paracetamol 500 mg 3x per dag", "general"),
+        ("Welkom bij ons in de tuin", "general"),
+        ("#zorgmetliefde", "general"),
+        ("koffie en thee", "general"),
+    ],
+)
+def test_classify(line, label):
+    assert classify(line, ALLOW) == label
+
+
+@pytest.mark.parametrize(
+    "line", ["De Zonnehof", "DE ZONNEHOF", "de zonnehof.", "#zorgmethart", "De Zonnehof #ZorgMetHart"]
+)
+def test_the_allow_list_ignores_case_punctuation_and_hashtags(line):
+    assert classify(line, ALLOW) == "allowed"
+
+
+@pytest.mark.parametrize("line", ["De Zonnehof Anna", "Zonnehof", "Anna de Vries"])
+def test_a_line_is_allowed_only_as_a_whole(line):
+    assert classify(line, ALLOW) != "allowed"
+    assert classify(line, ()) != "allowed"
+
+
+def test_every_label_is_a_text_label():
+    assert {classify(line, ALLOW) for line in ("Anna", "x", "De Zonnehof", "4471")} <= set(TEXT_LABELS)
+
+
+def test_stacked_lines_are_a_document_but_words_on_one_row_are_not():
+    stacked = [Finding("text", (10, 10 + 30 * i, 200, 24), 0.9, "text", label=label)
+               for i, label in enumerate(["general", "name", "unreadable"])]  # fmt: skip
+    assert [f.label for f in documents(stacked, [20] * 3)] == ["document", "name", "document"]
+    row = [Finding("text", (10 + 60 * i, 10, 64, 24), 0.9, "text", label="general") for i in range(3)]
+    assert [f.label for f in documents(row, [20] * 3)] == ["general"] * 3
+    assert [f.label for f in documents(stacked[:2], [20] * 2)] == ["general", "name"]
+    assert [f.label for f in documents(stacked, [20, 60, 20])][0] == "general"  # heights differ
+
+
+@pytest.fixture(scope="module")
+def text():
+    return Text(policy=Policy(allow=ALLOW))
+
+
+def font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT), size) if FONT.is_file() else ImageFont.load_default(size=size)
+
+
+def card(image: Image.Image, line: str, x: int, y: int, size: int) -> Box:
+    """Draw `line` in black on a white card; the box of its glyphs."""
+    draw = ImageDraw.Draw(image)
+    left, top, right, bottom = draw.textbbox((x, y), line, font=font(size))
+    pad = size // 2
+    draw.rectangle((left - pad, top - pad, right + pad, bottom + pad), fill="white", outline="grey")
+    draw.text((x, y), line, font=font(size), fill="black")
+    return (left, top, right - left, bottom - top)
+
+
+def sheet(image: Image.Image, lines: list[str], x: int, y: int, size: int) -> list[Box]:
+    """Draw lines of a document on a sheet of paper; the box of each line's glyphs."""
+    draw = ImageDraw.Draw(image)
+    step = round(size * 1.6)
+    width = max(draw.textbbox((0, 0), line, font=font(size))[2] for line in lines)
+    draw.rectangle((x - size, y - size, x + width + size, y + step * len(lines) + size), fill=(250, 250, 245))
+    boxes = []
+    for i, line in enumerate(lines):
+        left, top, right, bottom = draw.textbbox((x, y + i * step), line, font=font(size))
+        draw.text((x, y + i * step), line, font=font(size), fill="black")
+        boxes.append((left, top, right - left, bottom - top))
+    return boxes
+
+
+def covers(outer: Box, inner: Box) -> bool:
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and outer[0] + outer[2] >= inner[0] + inner[2]
+        and outer[1] + outer[3] >= inner[1] + inner[3]
+    )
+
+
+def covering(findings, box: Box):
+    return [f for f in findings if covers(f.box, box)]
+
+
+def assert_nothing_said(findings, words: list[str]):
+    for f in findings:
+        said = repr(f) + repr(f.to_dict())
+        assert not [w for w in words if w in said], said
+
+
+@pytest.mark.parametrize("size", [12, 16, 24])
+def test_a_name_badge_is_found_and_labelled_name(text, size):
+    image = Image.open(SAMPLES / "astronaut.png").convert("RGB")
+    glyphs = card(image, "Anna de Vries", 290, 400, size)
+    findings = text.detect(np.asarray(image))
+    assert [f.label for f in covering(findings, glyphs)] == ["name"], findings
+    assert_nothing_said(findings, ["Anna", "Vries"])
+
+
+def test_a_name_badge_on_a_12_megapixel_photo(text):
+    photo = Image.open(SAMPLES / "astronaut.png").convert("RGB").resize((4000, 4000), Image.BICUBIC)
+    image = photo.crop((0, 500, 4000, 3500))
+    glyphs = card(image, "Anna de Vries", 2300, 2600, 56)
+    assert 40 <= glyphs[3] <= 80
+    findings = text.detect(np.asarray(image))
+    assert [f.label for f in covering(findings, glyphs)] == ["name"], findings
+    found = covering(findings, glyphs)[0].box
+    assert found[2] * found[3] < 4 * glyphs[2] * glyphs[3]  # the box fits the badge, not half the photo
+
+
+def test_a_tilted_out_of_focus_badge_on_a_12_megapixel_photo(text):
+    photo = Image.open(SAMPLES / "astronaut.png").convert("RGB").resize((4000, 4000), Image.BICUBIC)
+    image = photo.crop((0, 500, 4000, 3500))
+    glyphs = Image.new("RGBA", (700, 160))
+    ImageDraw.Draw(glyphs).text((40, 40), "Anna de Vries", font=font(64), fill="black")
+    badge = Image.new("RGBA", (700, 160), "white")
+    badge.alpha_composite(glyphs)
+    badge, glyphs = (layer.rotate(20, expand=True, resample=Image.BICUBIC) for layer in (badge, glyphs))
+    image.paste(badge.filter(ImageFilter.GaussianBlur(2)), (2300, 2400), badge)
+    left, top, right, bottom = glyphs.getbbox()
+    findings = text.detect(np.asarray(image))
+    assert [f.label for f in covering(findings, (2300 + left, 2400 + top, right - left, bottom - top))] == ["name"]
+
+
+def test_a_care_document_is_found_line_by_line(text):
+    image = Image.open(SAMPLES / "coffee.png").convert("RGB")
+    lines = ["Anna de Vries", "geb. 12-03-1941", "BSN 111222333", "Paracetamol 500 mg", "3x per dag na het eten"]
+    glyphs = sheet(image, lines, 30, 30, 14)
+    findings = text.detect(np.asarray(image))
+    labels = [[f.label for f in covering(findings, box)] for box in glyphs]
+    assert labels == [["name"], ["date"], ["bsn"], ["document"], ["document"]], findings
+    assert_nothing_said(findings, ["Anna", "Vries", "1941", "111222333", "Paracetamol"])
+
+
+def test_allowed_text_signage_and_a_birthday_banner(text):
+    image = Image.open(SAMPLES / "coffee.png").convert("RGB")
+    allowed = card(image, "De Zonnehof", 30, 30, 20)
+    sign = card(image, "Nooduitgang", 30, 330, 20)
+    banner = card(image, "Fijne verjaardag Anna!", 300, 30, 20)
+    findings = text.detect(np.asarray(image))
+    assert [f.label for f in covering(findings, allowed)] == ["allowed"], findings
+    assert [f.label for f in covering(findings, sign)] == ["general"], findings
+    assert [f.label for f in covering(findings, banner)] == ["name"], findings
+
+
+def test_a_real_name_tag_is_found_and_not_taken_for_signage(text):
+    tag = (111, 496, 49, 9)  # "COMDR HOPPER" on Grace Hopper's uniform, measured by eye
+    findings = covering(text.detect(pixels(SAMPLES / "grace_hopper.jpg")), tag)
+    assert [f.label for f in findings] in (["name"], ["unreadable"]), findings
+
+
+def test_a_photo_without_text_has_next_to_no_text_findings(text):
+    assert len(text.detect(pixels(SAMPLES / "coffee.png"))) <= 1
+
+
+def test_chalk_formulas_are_found_but_not_read_as_personal(text):
+    findings = text.detect(pixels(SAMPLES / "text.png"))
+    assert len(findings) >= 3
+    assert {f.label for f in findings} <= {"unreadable", "document", "general"}, findings
+
+
+def test_the_text_detector_is_registered_but_not_a_default():
+    assert REGISTRY["text"] is Text
+    (detector,) = create(("text",), policy=Policy(allow=ALLOW))
+    assert detector.allow == ALLOW
