@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .findings import Box, Finding, iou, overlap, union_box
+from .findings import Box, Finding, overlap, union_box
 
 ASPECTS = {"1:1": 1.0, "4:5": 4 / 5, "1.91:1": 1.91}  # width / height: square, Instagram portrait, link posts
 SUBJECTS = ("hands", "feet", "table")
@@ -49,11 +49,11 @@ def propose(
     best: list[Composition] = []
     for subject, parts in subjects(findings, height).items():
         candidates = [c for aspect in aspects for c in _search(subject, aspect, parts, avoid, width, height, min_side)
-                      if all(overlap(c.crop, b) <= BODY_SHARE * b[2] * b[3] for b in bodies)]  # fmt: skip
+                      if all(overlap(c.crop, b) <= BODY_SHARE * _area(b) for b in bodies)]  # fmt: skip
         if candidates:
             choice = max(candidates, key=lambda c: round(c.held, 2))  # ties: the first, the preferred framing
-            if subject != "table" or all(iou(choice.crop, c.crop) < 0.5 for c in best):  # not the hands crop again
-                best.append(choice)
+            if subject != "table" or all(overlap(choice.crop, c.crop) < 0.5 * _area(choice.crop) for c in best):
+                best.append(choice)  # a table that is not mostly the hands crop again
     return sorted(best, key=lambda c: -c.held)
 
 
@@ -75,11 +75,11 @@ def _search(
     `avoid`, each scored by the share of the whole subject it holds. In order of preference: the
     whole subject before a part, the intended framing before a wider or tighter one, centred first."""
     ratio = ASPECTS[aspect]
-    total = sum(w * h for _, _, w, h in parts)
+    total = sum(_area(p) for p in parts)
     whole = parts[0]
     for b in parts[1:]:
         whole = union_box(whole, b)
-    targets = [whole] + sorted(parts, key=lambda b: -b[2] * b[3]) * (len(parts) > 1)
+    targets = [whole] + sorted(parts, key=_area, reverse=True) * (len(parts) > 1)
     found = []
     for tx, ty, tw, th in targets:
         fit = max(th, tw / ratio)  # the height of the tightest crop around the target
@@ -106,6 +106,10 @@ def _positions(start: int, size: int, span: int, limit: int) -> list[int]:
     middle = round(start + size / 2 - span / 2)
     steps = [min(max(middle, low), high), low, high, round(low + (high - low) / 4), round(high - (high - low) / 4)]
     return list(dict.fromkeys(steps))
+
+
+def _area(box: Box) -> int:
+    return box[2] * box[3]
 
 
 def _grown(box: Box) -> Box:

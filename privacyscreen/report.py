@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from . import __version__, write
+from .findings import Box
 from .messages import say, shown
 from .policy import VERDICTS
 from .screen import Output, Screening, Settings
@@ -86,26 +87,41 @@ figure img{max-width:100%;display:block;margin:0 auto .5rem}
 .badge{display:inline-block;color:#fff;border-radius:4px;padding:.1rem .5rem;font-weight:600}
 .name{font-family:monospace;word-break:break-all;margin-left:.5rem}
 ul{margin:.5rem 0 0;padding-left:1.2rem}
+.compositions{display:flex;flex-wrap:wrap;gap:.5rem;justify-content:center}
+figure.composition{border:none;padding:.25rem}
+figure.composition figcaption{text-align:center;font-size:.9rem}
 """
 
 
-def thumbnail(s: Screening) -> str | None:
-    """A small JPEG of the redacted output (never of the original), with the redacted regions
-    outlined, as a data URL."""
-    if not s.outputs:
-        return None
-    with Image.open(s.outputs[0].path) as im:
+def thumbnail(path: Path, outlined: list[Box] = (), side: int = THUMBNAIL) -> str:
+    """A small JPEG of an output (never of an original), with `outlined` regions (in the output's
+    pixels) drawn, as a data URL."""
+    with Image.open(path) as im:
         im = im.convert("RGB")
-        scale = THUMBNAIL / max(im.size)
+        scale = side / max(im.size)
         small = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))))
     draw = ImageDraw.Draw(small)
-    for f in s.findings:
-        if f.action == "redacted":
-            x, y, w, h = (round(v * scale) for v in f.box)
-            draw.rectangle((x, y, x + w, y + h), outline=(255, 200, 0), width=2)
+    for box in outlined:
+        x, y, w, h = (round(v * scale) for v in box)
+        draw.rectangle((x, y, x + w, y + h), outline=(255, 200, 0), width=2)
     buf = io.BytesIO()
     small.save(buf, "JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def pictures(s: Screening, lang: str) -> str:
+    """The thumbnails of one photo's outputs: the redacted photo, then its compositions."""
+    photo, crops = "", []
+    for o in s.outputs:
+        if o.kind == "redacted":
+            redacted = [f.box for f in s.findings if f.action == "redacted"]
+            photo = f'<img src="{thumbnail(o.path, redacted)}" alt="{escape(s.source.name)}">'
+        else:
+            name = escape(say(f"compose-{o.composition}", lang))
+            crops.append(f'<figure class="composition" data-composition="{o.composition}">'
+                         f'<img src="{thumbnail(o.path, side=THUMBNAIL // 2)}" alt="{name}">'
+                         f"<figcaption>{name}</figcaption></figure>")  # fmt: skip
+    return photo + (f'<div class="compositions">{"".join(crops)}</div>' if crops else "")
 
 
 def html(results: list[Screening], lang: str) -> str:
@@ -114,8 +130,7 @@ def html(results: list[Screening], lang: str) -> str:
     totals = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
     cards = []
     for s in results:
-        image = thumbnail(s)
-        picture = f'<img src="{image}" alt="{escape(s.source.name)}">' if image else ""
+        picture = pictures(s, lang)
         items = "".join(f"<li>{escape(r.text(lang))}</li>" for r in s.explanation)
         cards.append(
             f'<figure class="photo" data-verdict="{s.verdict}">{picture}<figcaption>'

@@ -26,7 +26,7 @@ BADGE = finding("text", (1450, 700, 160, 40), "name", "redacted")
 
 def test_each_subject_gets_its_best_crop_clear_of_every_face_and_redacted_text():
     found = compose.propose(FACES + HANDS + FEET + [BADGE], 3000, 2000)
-    assert [c.subject for c in found] == ["hands", "feet", "table"]
+    assert [c.subject for c in found] == ["hands", "feet"]  # the table would be mostly the hands crop again
     for c in found:
         assert c.held >= 0.95, c
         assert min(c.crop[2], c.crop[3]) >= compose.MIN_SIDE
