@@ -58,14 +58,16 @@ def timed(*args: object) -> tuple[float, float]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
-def privacyscreen_cmd() -> Path:
-    return Path(sys.executable).parent / "privacyscreen"
+def privacyscreen_cmd() -> list[object]:
+    """The privacyscreen of this checkout (a worktree, say), not whichever one is installed."""
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(BENCH.parent)!r}); "
+            "from privacyscreen.cli import main; sys.exit(main())"]  # fmt: skip
 
 
 def screen_set() -> Path:
     report = OUT / "privacyscreen.json"
     shutil.rmtree(OUT / "privacyscreen", ignore_errors=True)
-    timed(privacyscreen_cmd(), "run", SET, "--out", OUT / "privacyscreen", "--report", report)
+    timed(*privacyscreen_cmd(), "run", SET, "--out", OUT / "privacyscreen", "--report", report)
     return report
 
 
@@ -129,7 +131,7 @@ def privacyscreen_speed(photos: list[Path], jobs: int) -> dict:
     """Wall time per photo of the real command on the 12-megapixel photos, start-up included."""
     out = OUT / f"privacyscreen-12mp-jobs{jobs}"
     shutil.rmtree(out, ignore_errors=True)
-    wall, rss = timed(privacyscreen_cmd(), "run", SPEED_SET, "--out", out, "--jobs", jobs)
+    wall, rss = timed(*privacyscreen_cmd(), "run", SPEED_SET, "--out", out, "--jobs", jobs)
     report = json.loads((out / "privacyscreen-report.json").read_text())
     stages: dict[str, list[float]] = {}
     for img in report["images"]:
