@@ -139,11 +139,12 @@ def reexec_in_venv() -> None:
 
 
 def load_faces(truth_path: Path, set_dir: Path) -> list[dict]:
-    """The faces to attack: findable, at least MIN_FACE_PX high, in a photo that exists."""
+    """The faces to attack: findable, at least MIN_FACE_PX high, in a photo that exists and whose
+    faces are scored (not "faces_scored": false, such as the badge copies of face photos)."""
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     faces = []
     for image, entry in truth["images"].items():
-        if not (set_dir / image).is_file():
+        if not (set_dir / image).is_file() or not entry.get("faces_scored", True):
             continue
         for index, face in enumerate(entry["faces"]):
             if face.get("findable", True) and face["box"][3] >= MIN_FACE_PX:

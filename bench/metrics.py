@@ -2,7 +2,7 @@
 """Scoring for the privacyscreen benchmark: face recall per class, false detections and
 missed people-photos, for privacyscreen and deface side by side.
 
-Ground truth (fixed format)::
+Ground truth (version 1; the fields beyond faces are described in bench/dataset.py)::
 
     {"version": 1, "images": {"<path relative to set dir>": {
         "people": true,
@@ -646,12 +646,12 @@ def _selfcheck() -> None:
     assert r["people_photos_called_free"]["count"] == 1 and r["people_photos_called_free"]["of"] == 1
     assert r["missing_from_report"] == ["c.jpg"]
     assert "| deface |" in markdown_table([r])
-    load_truth_skips_unscored = {
+    unscored = {
         "version": 1,
         "images": {"x.jpg": {"people": True, "faces": [], "faces_scored": False}},
     }
     with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "gt.json").write_text(json.dumps(load_truth_skips_unscored))
+        Path(tmp, "gt.json").write_text(json.dumps(unscored))
         assert load_truth(Path(tmp, "gt.json")) == {}
     _selfcheck_beyond()
     print("metrics self-check: OK")
