@@ -341,7 +341,7 @@ def make_crops(sources: dict, gt: dict) -> dict:
 
 def draw_badge(im: Image.Image, box: list[int], lines: list[str]) -> None:
     """A name badge as care staff wear it: white card, coloured band with the organisation,
-    name in bold, role below; the text fills the card's width."""
+    name in large print, role below; each line is as large as the card allows."""
     x, y, w, h = box
     draw = ImageDraw.Draw(im)
     draw.rounded_rectangle((x, y, x + w, y + h), radius=max(2, w // 20), fill="white", outline=(90, 90, 90))
