@@ -89,10 +89,14 @@ PINS = (
 )
 MODEL_PACKAGE = "face_recognition_models"
 MODEL_FILES = {
-    "recognition": ("models/dlib_face_recognition_resnet_model_v1.dat",
-                    "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30"),
-    "landmarks": ("models/shape_predictor_5_face_landmarks.dat",
-                  "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888"),
+    "recognition": (
+        "models/dlib_face_recognition_resnet_model_v1.dat",
+        "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+    ),
+    "landmarks": (
+        "models/shape_predictor_5_face_landmarks.dat",
+        "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
+    ),
 }
 THRESHOLD = 0.6
 # Originals this close are one face: copies of a photo measured 0.03-0.27 apart on the
@@ -109,6 +113,7 @@ FINDING_COVER = 0.5  # a redacted finding covering this much of a face box detec
 
 
 # ------------------------------------------------------------------- setup --
+
 
 def setup() -> None:
     """Create the attack virtualenv and install the pins; nothing to do when done before."""
@@ -132,17 +137,18 @@ def reexec_in_venv() -> None:
 
 # ------------------------------------------------------------------ inputs --
 
+
 def load_faces(truth_path: Path, set_dir: Path) -> list[dict]:
-    """The faces to attack: findable, at least MIN_FACE_PX high, in a photo that exists."""
+    """The faces to attack: findable, at least MIN_FACE_PX high, in a photo that exists and whose
+    faces are scored (not "faces_scored": false, such as the badge copies of face photos)."""
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     faces = []
     for image, entry in truth["images"].items():
-        if not (set_dir / image).is_file():
+        if not (set_dir / image).is_file() or not entry.get("faces_scored", True):
             continue
         for index, face in enumerate(entry["faces"]):
             if face.get("findable", True) and face["box"][3] >= MIN_FACE_PX:
-                faces.append({"image": image, "face": index, "box": face["box"],
-                              "tags": face.get("tags", [])})
+                faces.append({"image": image, "face": index, "box": face["box"], "tags": face.get("tags", [])})
     return faces
 
 
@@ -155,8 +161,7 @@ def load_report(report_path: Path, set_dir: Path) -> dict[str, dict]:
         source = os.path.relpath((base / item["source"]).resolve(), set_dir.resolve())
         outputs = [base / o["path"] for o in item.get("outputs", []) if o["kind"] == "redacted"]
         boxes = [f["box"] for f in item.get("findings", []) if f.get("action") == "redacted"]
-        records[source] = {"verdict": item.get("verdict"), "output": outputs[0] if outputs else None,
-                           "boxes": boxes}
+        records[source] = {"verdict": item.get("verdict"), "output": outputs[0] if outputs else None, "boxes": boxes}
     return records
 
 
@@ -187,6 +192,7 @@ def detected(box, redacted_boxes) -> bool:
 
 
 # ----------------------------------------------------------------- attacker --
+
 
 class Attacker:
     """dlib's landmarks and ResNet embedding, loaded from the pinned distribution."""
@@ -221,11 +227,12 @@ def restorations(chip: np.ndarray):
 
 # ----------------------------------------------------------------- controls --
 
+
 def degrade(pixels: np.ndarray, box, how: str) -> np.ndarray:
     """A copy of `pixels` with the face box blurred, mosaicked or filled (see docstring)."""
     out = pixels.copy()
     x, y, w, h = clip_box(box, pixels.shape)
-    region = out[y:y + h, x:x + w]
+    region = out[y : y + h, x : x + w]
     kind, _, amount = how.partition("-")
     if how == "original":
         pass
@@ -249,8 +256,8 @@ def blurred(pixels: np.ndarray, box, sigma: float, kernel: int) -> np.ndarray:
     x, y, w, h = box
     pad = max(kernel, round(3 * sigma) + 1)
     y0, x0 = max(0, y - pad), max(0, x - pad)
-    smooth = cv2.GaussianBlur(pixels[y0:y + h + pad, x0:x + w + pad], (kernel, kernel), sigmaX=sigma)
-    return smooth[y - y0:y - y0 + h, x - x0:x - x0 + w]
+    smooth = cv2.GaussianBlur(pixels[y0 : y + h + pad, x0 : x + w + pad], (kernel, kernel), sigmaX=sigma)
+    return smooth[y - y0 : y - y0 + h, x - x0 : x - x0 + w]
 
 
 def clip_box(box, shape) -> tuple[int, int, int, int]:
@@ -261,6 +268,7 @@ def clip_box(box, shape) -> tuple[int, int, int, int]:
 
 
 # ------------------------------------------------------------------- attack --
+
 
 def embed_all(faces: list[dict], set_dir: Path, report: dict[str, dict], attacker: Attacker):
     """Gallery entries (face, vector) and probes (face, variant, sigma, vector)."""
@@ -297,14 +305,16 @@ def score(faces: list[dict], gallery, probes) -> dict[tuple[str, int], list[dict
         distances = np.linalg.norm(vectors - probe, axis=1)
         nearest = int(labels[np.argmin(distances)])
         rank1 = nearest in same_face[i]
-        outcomes.setdefault((how, sigma), []).append({
-            "face": i,
-            "distance_to_own": round(float(np.linalg.norm(own[i] - probe)), 4),
-            "nearest": f'{faces[nearest]["image"]}#{faces[nearest]["face"]}',
-            "nearest_distance": round(float(distances.min()), 4),
-            "rank1": rank1,
-            "reidentified": rank1 and bool(distances.min() < THRESHOLD),
-        })
+        outcomes.setdefault((how, sigma), []).append(
+            {
+                "face": i,
+                "distance_to_own": round(float(np.linalg.norm(own[i] - probe)), 4),
+                "nearest": f"{faces[nearest]['image']}#{faces[nearest]['face']}",
+                "nearest_distance": round(float(distances.min()), 4),
+                "rank1": rank1,
+                "reidentified": rank1 and bool(distances.min() < THRESHOLD),
+            }
+        )
     return outcomes
 
 
@@ -321,10 +331,15 @@ def best_restoration(outcomes: dict[tuple[str, int], list[dict]]) -> dict[str, l
 def totals(rows: list[dict]) -> dict:
     n = len(rows)
     reidentified, rank1 = sum(r["reidentified"] for r in rows), sum(r["rank1"] for r in rows)
-    return {"faces": n, "reidentified": reidentified, "reidentified_pct": round(100 * reidentified / n, 1),
-            "rank1": rank1, "rank1_pct": round(100 * rank1 / n, 1),
-            "median_distance": round(statistics.median(r["distance_to_own"] for r in rows), 4),
-            "smoothing": rows[0]["sigma"]}
+    return {
+        "faces": n,
+        "reidentified": reidentified,
+        "reidentified_pct": round(100 * reidentified / n, 1),
+        "rank1": rank1,
+        "rank1_pct": round(100 * rank1 / n, 1),
+        "median_distance": round(statistics.median(r["distance_to_own"] for r in rows), 4),
+        "smoothing": rows[0]["sigma"],
+    }
 
 
 def summarize(faces: list[dict], results: dict[str, list[dict]]) -> dict:
@@ -346,12 +361,16 @@ def summarize(faces: list[dict], results: dict[str, list[dict]]) -> dict:
 def print_summary(summary: dict) -> None:
     print(f"{'variant':30} {'faces':>5} {'re-identified':>14} {'rank-1':>7} {'median d':>9} {'smoothing':>9}")
     for how, row in summary["totals"].items():
-        print(f"{how:30} {row['faces']:5} {row['reidentified']:5} = {row['reidentified_pct']:5.1f}%"
-              f" {row['rank1_pct']:6.1f}% {row['median_distance']:9.3f} {row['smoothing']:9}")
+        print(
+            f"{how:30} {row['faces']:5} {row['reidentified']:5} = {row['reidentified_pct']:5.1f}%"
+            f" {row['rank1_pct']:6.1f}% {row['median_distance']:9.3f} {row['smoothing']:9}"
+        )
     print(f"threshold {THRESHOLD}; faces without a redacted output, by verdict: {summary['faces_without_output']}")
     if summary["attacker_too_weak"]:
-        print(f"WARNING: the attacker is too weak: controls {summary['attacker_too_weak']} were re-identified"
-              f" in fewer than {HIGH_RATE:.0%} of the faces, so a low redacted rate proves nothing.")
+        print(
+            f"WARNING: the attacker is too weak: controls {summary['attacker_too_weak']} were re-identified"
+            f" in fewer than {HIGH_RATE:.0%} of the faces, so a low redacted rate proves nothing."
+        )
 
 
 def run(args: argparse.Namespace) -> None:
@@ -364,8 +383,14 @@ def run(args: argparse.Namespace) -> None:
     for how, rows in results.items():
         for row in rows:
             faces[row["face"]].setdefault("variants", {})[how] = {k: v for k, v in row.items() if k != "face"}
-    result = {"model": {"pins": PINS, "files": MODEL_FILES}, "threshold": THRESHOLD, "same_face": SAME_FACE,
-              "min_face_px": MIN_FACE_PX, **summary, "faces": faces}
+    result = {
+        "model": {"pins": PINS, "files": MODEL_FILES},
+        "threshold": THRESHOLD,
+        "same_face": SAME_FACE,
+        "min_face_px": MIN_FACE_PX,
+        **summary,
+        "faces": faces,
+    }
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 
 

