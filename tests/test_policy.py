@@ -138,3 +138,43 @@ def test_text_that_could_not_be_read_is_redacted_only_where_someone_wears_it():
     assert [f.action for f in d.findings if f.kind == "text"] == ["redacted", "kept"]
     alone = decide([blur_far_away], [], HEIGHT, STRICT)  # a cat's eyes taken for text: left alone
     assert alone.findings[0].action == "kept" and alone.verdict == "no-people"
+
+
+@pytest.fixture(scope="module")
+def badge_portrait(tmp_path_factory):
+    """The astronaut (a real photo) wearing a name badge and the organisation's name."""
+    from PIL import Image
+
+    from .conftest import SAMPLES
+    from .test_text import card
+
+    image = Image.open(SAMPLES / "astronaut.png").convert("RGB")
+    card(image, "Anna de Vries", 300, 380, 16)
+    card(image, "Zorggroep De Linde", 290, 430, 14)
+    path = tmp_path_factory.mktemp("badge") / "badge.png"
+    image.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "preset, verdict, body",
+    [
+        ("strict", "needs-consent", "1 person(s) still recognisable by body, clothing or posture with the face "
+                                    "hidden (policy strict)"),
+        ("standard", "anonymized", "1 person(s) with the body visible; under policy standard a hidden face is enough"),
+    ],
+)  # fmt: skip
+def test_both_presets_on_a_real_photo_with_a_name_badge(badge_portrait, tmp_path, preset, verdict, body):
+    from privacyscreen.screen import Screener, Settings
+
+    rules = Policy.load(preset, allow=("Zorggroep De Linde",))
+    with Screener(Settings(policy=rules)) as screener:
+        result = screener.screen(badge_portrait, tmp_path / "out" / "badge", tmp_path / "held" / "badge")
+    assert result.verdict == verdict
+    said = [r.text("en") for r in result.reasons]
+    assert "1 face(s) made unrecognisable" in said and body in said
+    assert "1 text(s) made unreadable: name" in said and "1 text(s) left readable: text on the allow-list" in said
+    texts = {f.label: f.action for f in result.findings if f.kind == "text"}
+    assert texts == {"name": "redacted", "allowed": "kept"}
+    dutch = [r.text("nl") for r in result.reasons]
+    assert "1 tekst(en) onleesbaar gemaakt: naam" in dutch
