@@ -154,6 +154,10 @@ def main() -> None:
     "--aspect", "aspects", type=click.Choice(list(composition.ASPECTS)), multiple=True,
     help="Aspect ratio of compositions (repeat) [default: all].",
 )  # fmt: skip
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0), default=300, show_default=True, metavar="SECONDS",
+    help="A photo that takes longer gets the verdict error (0: no limit).",
+)  # fmt: skip
 @policy_options
 @lang_option
 def run(
@@ -170,6 +174,7 @@ def run(
     jobs: int,
     compose: bool,
     aspects: tuple[str, ...],
+    time_limit: float,
     lang: str,
 ) -> None:
     """Screen photos and folders (recursively) and write safe copies under OUT
@@ -186,7 +191,7 @@ def run(
     settings = screen.Settings(
         style=style, shape=shape, keep=frozenset({"face"} if keep else ()), consents=consents, channel=channel,
         register=register_path, policy=load_policy(lang), compose=compose,
-        aspects=aspects or tuple(composition.ASPECTS),
+        aspects=aspects or tuple(composition.ASPECTS), time_limit=time_limit or None,
     )  # fmt: skip
     report_path = report_path or out_dir / "privacyscreen-report.json"
     with output_folder(out_dir, lang):

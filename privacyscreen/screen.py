@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing import util
@@ -68,6 +71,7 @@ class Settings:
     policy: policy.Policy = policy.Policy()  # what is redacted and which verdict follows
     compose: bool = False  # also write crops that show hands, feet or the table and nobody's identity
     aspects: tuple[str, ...] = tuple(ASPECTS)  # aspect ratios compositions may have
+    time_limit: float | None = 300.0  # seconds one photo may take; None: no limit
 
 
 class Screener:
@@ -120,46 +124,11 @@ class Screener:
         or, when it still needs consent, to `held` (no copy when `held` is None). `decoded` is the
         source already decoded, when the caller has it."""
         result = Screening(source)
-        clock = Clock(result.seconds)
         try:
-            with clock("decode"):
-                pic = decoded or photo.load(source)
-            result.sha256, result.size = pic.sha256, (pic.width, pic.height)
-            decision = policy.decide(
-                self.find(pic.pixels, clock),
-                pic.metadata,
-                pic.height,
-                self.settings.policy,
-                self.settings.keep,
-                self.consent_problems(),
-                self.settings.channel or "",
-            )
-            result.findings, result.reasons = decision.findings, decision.reasons
-            release = policy.RELEASE[decision.verdict]
-            safe_dest, dest = dest, held if decision.verdict == policy.NEEDS_CONSENT else dest
-            with clock("redact"):
-                pixels = redact.apply(pic.pixels, decision.findings, self.settings.style, self.settings.shape)
-            result.verdict = decision.verdict
-            if dest is None:
-                return result
-            with clock("encode"):
-                data, suffix = write.encode(pixels, pic, release)
-            with clock("verify"):
-                write.verify(data, pixels, pic, release)
-            with clock("write"):
-                target = dest.with_suffix(suffix)
-                if target.resolve() == source.resolve():
-                    raise OSError("the safe copy would overwrite the original")
-                digest = write.write_atomic(data, target)
-            result.outputs.append(Output(target, "redacted", digest))
-            if decision.verdict == policy.CONSENTED and self.register:
-                for form_id in self.settings.consents:
-                    self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, self.settings.channel)
-            if self.settings.compose and safe_dest and any(f.kind in policy.PEOPLE for f in decision.findings):
-                with clock("compose"):
-                    made, why = self.compositions(pic, pixels, decision.findings, safe_dest)
-                result.outputs += made
-                result.reasons += why
+            with time_limit(self.settings.time_limit):
+                self._screen(result, dest, held, decoded)
+        except TimeLimit:
+            result.error = Reason("error-time-limit", detail=f"{self.settings.time_limit:g}")
         except photo.PhotoError as e:
             result.error = Reason(f"error-{e.code}", detail=e.detail)
         except write.VerifyError as e:
@@ -169,15 +138,57 @@ class Screener:
         except Exception as e:  # noqa: BLE001 - fail closed: one bad photo never stops the run
             result.error = Reason("error-internal", detail=f"{type(e).__name__}: {e}")
         if result.error:
+            for output in result.outputs:  # written before the error: never leave a copy the report does not list
+                output.path.unlink(missing_ok=True)
             result.verdict, result.findings, result.outputs = policy.ERROR, [], []
         return result
 
+    def _screen(self, result: Screening, dest: Path, held: Path | None, decoded: photo.Photo | None) -> None:
+        """The steps of `screen`, filling in `result`; raises on any problem."""
+        clock, source = Clock(result.seconds), result.source
+        with clock("decode"):
+            pic = decoded or photo.load(source)
+        result.sha256, result.size = pic.sha256, (pic.width, pic.height)
+        decision = policy.decide(
+            self.find(pic.pixels, clock),
+            pic.metadata,
+            pic.height,
+            self.settings.policy,
+            self.settings.keep,
+            self.consent_problems(),
+            self.settings.channel or "",
+        )
+        result.findings, result.reasons = decision.findings, decision.reasons
+        release = policy.RELEASE[decision.verdict]
+        safe_dest, dest = dest, held if decision.verdict == policy.NEEDS_CONSENT else dest
+        with clock("redact"):
+            pixels = redact.apply(pic.pixels, decision.findings, self.settings.style, self.settings.shape)
+        result.verdict = decision.verdict
+        if dest is None:
+            return
+        with clock("encode"):
+            data, suffix = write.encode(pixels, pic, release)
+        with clock("verify"):
+            write.verify(data, pixels, pic, release)
+        with clock("write"):
+            target = dest.with_suffix(suffix)
+            if target.resolve() == source.resolve():
+                raise OSError("the safe copy would overwrite the original")
+            digest = write.write_atomic(data, target)
+        result.outputs.append(Output(target, "redacted", digest))
+        if decision.verdict == policy.CONSENTED and self.register:
+            for form_id in self.settings.consents:
+                self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, self.settings.channel)
+        if self.settings.compose and safe_dest and any(f.kind in policy.PEOPLE for f in decision.findings):
+            with clock("compose"):
+                result.reasons += self.compositions(result, pic, pixels, decision.findings, safe_dest)
+
     def compositions(
-        self, pic: photo.Photo, pixels: np.ndarray, findings: list[Finding], dest: Path
-    ) -> tuple[list[Output], list[Reason]]:
-        """Write the safe crops of a photo next to `dest`; every crop is screened again as a photo
-        of its own and written only when nothing in it is identifying. Returns the outputs and
-        what the user is told about them."""
+        self, result: Screening, pic: photo.Photo, pixels: np.ndarray, findings: list[Finding], dest: Path
+    ) -> list[Reason]:
+        """Write the safe crops of a photo next to `dest`, each added to `result.outputs` as soon as
+        it is written; every crop is screened again as a photo of its own and written only when
+        nothing in it is identifying. Returns what the user is told about them."""
         made, failed = [], 0
         proposals = compose.propose(findings, pic.width, pic.height, self.settings.aspects)
         for c in proposals:
@@ -191,6 +202,7 @@ class Screener:
             write.verify(data, crop, pic, policy.RELEASE[policy.NO_PEOPLE])
             target = dest.with_name(f"{dest.stem}.{c.subject}{suffix}")
             made.append(Output(target, "composition", write.write_atomic(data, target), c.subject, c.crop))
+            result.outputs.append(made[-1])
         why = []
         if made:
             why.append(Reason("compose-made", count=len(made), items=tuple(f"compose-{o.composition}" for o in made)))
@@ -199,7 +211,31 @@ class Screener:
         if not proposals:
             subjects = compose.subjects(findings, pic.height)
             why.append(Reason("compose-no-room" if subjects else "compose-no-subject"))
-        return made, why
+        return why
+
+
+class TimeLimit(Exception):
+    """A photo took longer than the time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise TimeLimit once `seconds` have passed (in the main thread only; no limit when None).
+    Python code is interrupted at once; native code (a model) when it returns."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Clock:

@@ -113,3 +113,14 @@ def test_no_secret_from_metadata_reaches_the_terminal_the_report_or_the_html(tmp
         ("html", (out / "r.html").read_bytes()),
     ]:
         assert not [s for s in secrets if s in data], name
+
+
+def test_a_photo_that_takes_too_long_is_an_error_and_leaves_no_copy(tmp_path, portrait):
+    """The time limit (here 50 ms) interrupts screening: an error verdict with a plain message, no copy."""
+    from privacyscreen.screen import Screener, Settings
+
+    with Screener(Settings(time_limit=0.05, compose=True)) as screener:
+        result = screener.screen(portrait, tmp_path / "out" / "portrait", tmp_path / "held" / "portrait")
+    assert result.verdict == "error" and result.error.code == "error-time-limit"
+    assert "longer than the time limit of 0.05 s" in result.error.text("en")
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
