@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from privacyscreen.detectors import DEFAULT, REGISTRY, create
-from privacyscreen.detectors.text import Text, documents
+from privacyscreen.detectors.text import Text, documents, rows
 from privacyscreen.findings import TEXT_LABELS, Box, Finding
 from privacyscreen.personal_text import bsn_valid, classify
 from privacyscreen.policy import Policy
@@ -103,6 +103,19 @@ def test_a_line_is_allowed_only_as_a_whole(line):
 
 def test_every_label_is_a_text_label():
     assert {classify(line, ALLOW) for line in ("Anna", "x", "De Zonnehof", "4471")} <= set(TEXT_LABELS)
+
+
+def test_lines_that_continue_one_another_form_a_row_in_reading_order():
+    plate = [(100, 10, 40, 30), (10, 12, 40, 28), (55, 10, 40, 30)]  # "KB", "AD", "799" as the detector splits them
+    far = (400, 10, 40, 30)  # same height, but far to the right
+    below = (10, 60, 40, 30)
+    small = (150, 15, 20, 10)  # right after the plate, but much smaller text
+    assert sorted(rows(plate + [far, below, small], [30, 28, 30, 30, 30, 10])) == [[1, 2, 0], [3], [4], [5]]
+
+
+def test_a_plate_read_in_pieces_is_a_plate_together():
+    assert [classify(piece) for piece in ("AD", "KB", "799")] == ["name", "name", "general"]
+    assert classify("AD KB 799") == classify("KRW 301") == "plate"
 
 
 def test_stacked_lines_are_a_document_but_words_on_one_row_are_not():

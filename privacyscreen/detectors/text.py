@@ -3,14 +3,16 @@
 The detector (DB, a per-pixel text probability) sees the photo with its longest side at most
 DET_SIDE, so text keeps the same share of the photo whatever the camera's resolution; small
 photos are enlarged to DET_MIN_SIDE as PaddleOCR does. Each line it finds is read from the
-full-resolution photo and labelled by `personal_text.classify`; the words read never leave
-this module, only the label does. Lines read with low confidence are "unreadable"; lines in a
+full-resolution photo; the lines of one row are labelled together by `personal_text.classify`
+(the detector often splits "AD KB 799" into three); the words read never leave this module, only
+the label does. Lines read with low confidence are "unreadable"; lines in a
 block of three or more stacked lines of similar height are "document" unless their own label
 is a personal one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import cv2
@@ -53,17 +55,26 @@ class Text:
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         height, width = pixels.shape[:2]
-        lines = self._lines(pixels)
-        findings, heights = [], []
-        for rect, score in lines:
+        boxes, scores, heights, words = [], [], [], []
+        for rect, score in self._lines(pixels):
             points = cv2.boxPoints(rect)
             x0, y0 = points.min(axis=0)
             x1, y1 = points.max(axis=0)
             grow = MARGIN * min(rect[1])
             box = clip(to_box(x0 - grow, y0 - grow, x1 - x0 + 2 * grow, y1 - y0 + 2 * grow), width, height)
             if box[2] and box[3]:
-                findings.append(Finding("text", box, score, self.name, label=self._read(pixels, rect)))
+                boxes.append(box)
+                scores.append(score)
                 heights.append(min(rect[1]))
+                words.append(self._read(pixels, rect))
+        # The detector often splits one row ("AD KB 799", "EMT MADRID"): label what a row says together.
+        labels: list[str] = [""] * len(boxes)
+        for row in rows(boxes, heights):
+            said = " ".join(words[i] for i in row if words[i] is not None)
+            label = classify(said, self.allow) if said else "unreadable"
+            for i in row:
+                labels[i] = "unreadable" if words[i] is None and label not in PERSONAL else label
+        findings = [Finding("text", b, s, self.name, label=lb) for b, s, lb in zip(boxes, scores, labels)]
         return documents(findings, heights)
 
     def _lines(self, pixels: np.ndarray) -> list[tuple[tuple, float]]:
@@ -93,8 +104,9 @@ class Text:
             out.append((_to_photo(((cx, cy), (rw, rh), angle), sx, sy), score))
         return out
 
-    def _read(self, pixels: np.ndarray, rect: tuple) -> str:
-        """The label of the line in `rect`, from its full-resolution crop (the words stay here)."""
+    def _read(self, pixels: np.ndarray, rect: tuple) -> str | None:
+        """What the line in `rect` says, read from its full-resolution crop; None when it cannot be
+        read with confidence. The words never leave this module."""
         crop = np.ascontiguousarray(_straighten(pixels, rect)[..., ::-1])  # BGR, as the model was trained
         if crop.shape[0] > 1.5 * crop.shape[1]:
             crop = np.ascontiguousarray(np.rot90(crop))  # a vertical line
@@ -109,8 +121,8 @@ class Text:
         best, confidence = probs.argmax(axis=1), probs.max(axis=1)
         keep = (best != 0) & np.r_[True, best[1:] != best[:-1]]  # CTC: drop blanks and repeats
         if not keep.any() or confidence[keep].mean() < READABLE:
-            return "unreadable"
-        return classify("".join(self.characters[i] for i in best[keep]), self.allow)
+            return None
+        return "".join(self.characters[i] for i in best[keep])
 
 
 def _to_photo(rect: tuple, sx: float, sy: float) -> tuple:
@@ -135,31 +147,49 @@ def _straighten(pixels: np.ndarray, rect: tuple) -> np.ndarray:
     return cv2.warpPerspective(region, warp, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
-def documents(findings: list[Finding], heights: list[float]) -> list[Finding]:
-    """Label "document" the lines in a block of three or more closely stacked lines of similar
-    height, unless a line's own label is personal."""
-    n = len(findings)
-    group = list(range(n))
+def groups(count: int, linked: Callable[[int, int], bool]) -> list[list[int]]:
+    """The indices 0..count-1 grouped so that any two `linked` ones share a group (transitively)."""
+    group = list(range(count))
 
     def root(i: int) -> int:
         while group[i] != i:
             i = group[i]
         return i
 
-    for i in range(n):
-        for j in range(i + 1, n):
-            a, b = findings[i].box, findings[j].box
-            ha, hb = heights[i], heights[j]
-            similar = max(ha, hb) <= 1.5 * min(ha, hb)
-            gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
-            above = abs((a[1] + a[3] / 2) - (b[1] + b[3] / 2)) > max(ha, hb) / 2  # not on one row
-            overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-            if similar and above and gap < 1.5 * max(ha, hb) and overlap > 0:
+    for i in range(count):
+        for j in range(i + 1, count):
+            if linked(i, j):
                 group[root(i)] = root(j)
-    blocks = [root(i) for i in range(n)]
-    out = []
-    for i, f in enumerate(findings):
-        if blocks.count(blocks[i]) >= 3 and f.label not in PERSONAL:
-            f = replace(f, label="document")
-        out.append(f)
-    return out
+    found: dict[int, list[int]] = {}
+    for i in range(count):
+        found.setdefault(root(i), []).append(i)
+    return list(found.values())
+
+
+def rows(boxes: list[tuple], heights: list[float]) -> list[list[int]]:
+    """Lines that continue one another on one row (similar height, side by side, a gap of less
+    than 1.5 line heights), each row in reading order (left to right)."""
+
+    def linked(i: int, j: int) -> bool:
+        a, b, tall = boxes[i], boxes[j], max(heights[i], heights[j])
+        level = abs((a[1] + a[3] / 2) - (b[1] + b[3] / 2)) < tall / 2
+        gap = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
+        return tall <= 1.5 * min(heights[i], heights[j]) and level and gap < 1.5 * tall
+
+    return [sorted(row, key=lambda i: boxes[i][0]) for row in groups(len(boxes), linked)]
+
+
+def documents(findings: list[Finding], heights: list[float]) -> list[Finding]:
+    """Label "document" the lines in a block of three or more closely stacked lines of similar
+    height, unless a line's own label is personal."""
+
+    def linked(i: int, j: int) -> bool:
+        a, b, tall = findings[i].box, findings[j].box, max(heights[i], heights[j])
+        gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
+        above = abs((a[1] + a[3] / 2) - (b[1] + b[3] / 2)) > tall / 2  # not on one row
+        overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+        return tall <= 1.5 * min(heights[i], heights[j]) and above and gap < 1.5 * tall and overlap > 0
+
+    in_block = {i for block in groups(len(findings), linked) if len(block) >= 3 for i in block}
+    return [replace(f, label="document") if i in in_block and f.label not in PERSONAL else f
+            for i, f in enumerate(findings)]  # fmt: skip
