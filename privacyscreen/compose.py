@@ -27,6 +27,7 @@ MIN_SIDE = 320  # px on the short side: the smallest image the platforms accept 
 CONTEXT = {"hands": 2.0, "feet": 1.6, "table": 1.6}  # crop height per subject height: room for what hands hold
 MARGIN = 0.25  # keep this share of a face's or text's size (and at least 12 px) between it and any crop
 DETECTORS = ("pose", "hands")  # compositions need these detectors, whatever else runs
+TRIES = 3  # distinct crops tried per subject
 BODY_SHARE = 0.5  # a crop holds at most this share of anyone's body: hands and feet, not a headless portrait
 AVOID = {"face", "head"}  # kinds a crop may never touch, whatever the policy did with them
 
@@ -42,19 +43,27 @@ class Composition:
 def propose(
     findings: list[Finding], width: int, height: int, aspects: tuple[str, ...] = tuple(ASPECTS),
     min_side: int = MIN_SIDE,
-) -> list[Composition]:  # fmt: skip
-    """The best crop of each subject found (over `aspects`), most complete first."""
+) -> dict[str, list[Composition]]:  # fmt: skip
+    """For each subject found, up to TRIES distinct crops (over `aspects`), best first: the next
+    is for when screening the crop again finds something in it."""
     avoid = [_grown(f.box) for f in findings if f.kind in AVOID or (f.kind == "text" and f.action == "redacted")]
     bodies = [f.box for f in findings if f.kind == "person"]
-    best: list[Composition] = []
+    found = {}
     for subject, parts in subjects(findings, height).items():
         candidates = [c for aspect in aspects for c in _search(subject, aspect, parts, avoid, width, height, min_side)
                       if all(overlap(c.crop, b) <= BODY_SHARE * _area(b) for b in bodies)]  # fmt: skip
-        if candidates:
-            choice = max(candidates, key=lambda c: round(c.held, 2))  # ties: the first, the preferred framing
-            if subject != "table" or all(overlap(choice.crop, c.crop) < 0.5 * _area(choice.crop) for c in best):
-                best.append(choice)  # a table that is not mostly the hands crop again
-    return sorted(best, key=lambda c: -c.held)
+        ranked: list[Composition] = []
+        for c in sorted(candidates, key=lambda c: -round(c.held, 2)):  # stable: ties keep the preferred framing
+            if len(ranked) < TRIES and not any(repeats(c.crop, r.crop) for r in ranked):
+                ranked.append(c)
+        if ranked:
+            found[subject] = ranked
+    return found
+
+
+def repeats(crop: Box, other: Box) -> bool:
+    """Whether `crop` is mostly `other` again (a table that is the hands crop, a near twin)."""
+    return overlap(crop, other) >= 0.5 * _area(crop)
 
 
 def subjects(findings: list[Finding], height: int) -> dict[str, list[Box]]:

@@ -189,20 +189,25 @@ class Screener:
         """Write the safe crops of a photo next to `dest`, each added to `result.outputs` as soon as
         it is written; every crop is screened again as a photo of its own and written only when
         nothing in it is identifying. Returns what the user is told about them."""
-        made, failed = [], 0
+        made: list[Output] = []
+        failed = 0
         proposals = compose.propose(findings, pic.width, pic.height, self.settings.aspects)
-        for c in proposals:
-            x, y, w, h = c.crop
-            crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
-            again = policy.decide(self.find(crop), [], h, self.settings.policy)
-            if again.verdict not in policy.SAFE or any(f.action == "redacted" for f in again.findings):
-                failed += 1
-                continue
-            data, suffix = write.encode(crop, pic, policy.RELEASE[policy.NO_PEOPLE])
-            write.verify(data, crop, pic, policy.RELEASE[policy.NO_PEOPLE])
-            target = dest.with_name(f"{dest.stem}.{c.subject}{suffix}")
-            made.append(Output(target, "composition", write.write_atomic(data, target), c.subject, c.crop))
-            result.outputs.append(made[-1])
+        for subject, candidates in proposals.items():
+            for c in candidates:
+                if subject == "table" and any(compose.repeats(c.crop, m.crop) for m in made if m.crop):
+                    break  # the table would mostly be the hands crop again
+                x, y, w, h = c.crop
+                crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
+                again = policy.decide(self.find(crop), [], h, self.settings.policy)
+                if again.verdict not in policy.SAFE or any(f.action == "redacted" for f in again.findings):
+                    failed += 1
+                    continue
+                data, suffix = write.encode(crop, pic, policy.RELEASE[policy.NO_PEOPLE])
+                write.verify(data, crop, pic, policy.RELEASE[policy.NO_PEOPLE])
+                target = dest.with_name(f"{dest.stem}.{subject}{suffix}")
+                made.append(Output(target, "composition", write.write_atomic(data, target), subject, c.crop))
+                result.outputs.append(made[-1])
+                break
         why = []
         if made:
             why.append(Reason("compose-made", count=len(made), items=tuple(f"compose-{o.composition}" for o in made)))
