@@ -20,6 +20,7 @@ NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
 SAFE = {NO_PEOPLE, ANONYMIZED}  # verdicts whose output may be shared as it is, anywhere
 HIDES_FACE = {"face", "head"}  # finding kinds redacted unless the user keeps faces (with consent)
 PEOPLE = {"face", "head", "person", "feet", "hand"}  # finding kinds that mean a person is in the photo
+SMALL_TEXT = 0.06  # text lines up to this share of the photo's height can be a badge or a wristband
 RELEASE = {  # IPTC/PLUS model-release status written into the output, per verdict
     NO_PEOPLE: "not-applicable",
     ANONYMIZED: "not-applicable",
@@ -137,8 +138,11 @@ def action(finding: Finding, policy: Policy, keep: frozenset[str] = frozenset(),
     return "kept"
 
 
-def _worn(text: Finding, findings: list[Finding]) -> bool:
-    """Whether a finding lies on someone: on a body, or where a badge would be below a face."""
+def _worn(text: Finding, findings: list[Finding], height: int) -> bool:
+    """Whether text could be worn: small (a line under SMALL_TEXT of the photo's height) and on
+    someone, on a body or where a badge would be below a face."""
+    if min(text.box[2], text.box[3]) > SMALL_TEXT * height:
+        return False
     for f in findings:
         x, y, w, h = f.box
         if f.kind == "person" and overlap(text.box, f.box):
@@ -159,7 +163,8 @@ def decide(
     forms do not cover publishing on `channel` ([] when they all do; None when no form was named)."""
     faces = [f for f in findings if f.kind == "face"]
     # a head where a face was found adds nothing: the face's own redaction hides it
-    acted = [f.with_action(action(f, policy, keep, f.label != "unreadable" or _worn(f, findings))) for f in findings
+    acted = [f.with_action(action(f, policy, keep, f.label != "unreadable" or _worn(f, findings, height)))
+             for f in findings
              if f.kind != "head" or not any(_same_place(f, face) for face in faces)]  # fmt: skip
     faces = [f for f in acted if f.kind == "face"]
     heads = [f for f in acted if f.kind == "head"]

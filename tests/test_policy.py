@@ -136,6 +136,8 @@ def test_text_that_could_not_be_read_is_redacted_only_where_someone_wears_it():
     blur_far_away = finding("text", (1500, 100, 60, 20), "unreadable")  # a sign in the distance
     d = decide([FACE, BODY, blur_on_badge, blur_far_away], [], HEIGHT, STANDARD)
     assert [f.action for f in d.findings if f.kind == "text"] == ["redacted", "kept"]
+    large_blur = finding("text", (400, 300, 200, 300), "unreadable")  # on the body, but no badge is this big
+    assert decide([FACE, BODY, large_blur], [], HEIGHT, STANDARD).findings[-1].action == "kept"
     alone = decide([blur_far_away], [], HEIGHT, STRICT)  # a cat's eyes taken for text: left alone
     assert alone.findings[0].action == "kept" and alone.verdict == "no-people"
 
