@@ -424,6 +424,7 @@ HEAD_INSIDE = 0.5
 PART_COVER = 0.5
 NO_PEOPLE = "no-people"
 CATEGORIES = ("food", "animal", "text", "objects", "scene")
+VISIBLE_PART = 32  # px, short side: a hand or foot this large is something a composition can show
 
 
 def load_regions(path: str | Path) -> dict[str, dict]:
@@ -530,7 +531,7 @@ def score_beyond(regions: dict[str, dict], report: dict[str, dict], set_dir: str
             for i, region in enumerate(gt.get(part, [])):
                 _count(out[part], union_coverage(region["box"], boxes) >= PART_COVER, f"{name} {part}[{i}]")
         crops = [o["crop"] for o in rec.get("outputs", []) if o.get("kind") == "composition"]
-        if gt.get("hands") or gt.get("feet"):
+        if any(min(p["box"][2:]) >= VISIBLE_PART for p in gt.get("hands", []) + gt.get("feet", [])):
             _count(out["composed"], bool(crops), f"{name} no composition")
         forbidden = [f["box"] for f in gt.get("faces", [])] + [
             t["box"] for t in gt.get("texts", []) if t["class"] in ("badge", "plate", "document")
@@ -576,9 +577,10 @@ def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
         f"³ A `person` finding with IoU ≥ {PERSON_IOU} or a `head` finding ≥{HEAD_INSIDE:.0%} inside the "
         f"person, and the verdict is not `no-people`. "
         f"⁴ Errors: {len(r['errors'])}. Hands and feet: covered ≥{PART_COVER:.0%} by `hand` / `feet` findings. "
-        f"⁵ `run --compose`: at least one crop written (kind `composition`), of the photos whose ground truth "
-        f"has hands or feet. ⁶ No pixel of the crop inside a ground-truth face (any size, scored or not) or "
-        f"badge, plate or document region.",
+        f"⁵ `run --compose`: at least one crop written (kind `composition`), of the photos that show a hand "
+        f"or foot at least {VISIBLE_PART} px on its short side (the canvases of tiny people do not count). "
+        f"⁶ No pixel of the crop inside a ground-truth face (any size, scored or not) or badge, plate or "
+        f"document region.",
     ]
     return "\n".join(rows + notes) + "\n"
 
@@ -725,6 +727,7 @@ def _selfcheck_beyond() -> None:
     assert (free["animal"]["ok"], free["food"]["ok"], free["text"]["of"]) == (1, 0, 1)
 
     # compositions: walk.jpg shows a hand; one crop clear of everything, one touching a badge's region
+    regions["walk.jpg"]["hands"] = [{"box": [0, 60, 40, 40]}]
     crops = {"walk.jpg": [[0, 50, 40, 40]], "badges.jpg": [[50, 40, 100, 100]]}
     for name, boxes in crops.items():
         report[name]["outputs"] = [{"kind": "composition", "crop": b} for b in boxes]
