@@ -86,3 +86,59 @@ def test_a_table_that_is_mostly_the_hands_crop_repeats_it():
     found = compose.propose(FACES + low_hands, 3000, 2000)
     assert compose.repeats(found["table"][0].crop, found["hands"][0].crop)
     assert not compose.repeats(found["hands"][0].crop, (0, 0, 500, 500))
+
+
+# On real photos, screened again by the real models. No redistributable photo with hands is bundled
+# (samples/LICENSES.md), so these place a hand finding by hand; tests/test_body.py finds real hands
+# on the benchmark photos.
+
+
+def compose_on(screener, path, findings, tmp_path):
+    from privacyscreen import photo
+    from privacyscreen.screen import Screening
+
+    pic = photo.load(path)
+    result = Screening(path)
+    why = screener.compositions(result, pic, pic.pixels, findings, tmp_path / "out" / path.stem)
+    return result, [r.text("en") for r in why]
+
+
+def test_a_crop_is_screened_again_and_not_written_when_a_face_shows(screener, portrait, tmp_path):
+    """The astronaut's face left out of the findings: every crop around her hand shows it, and
+    screening the crop again finds it."""
+    result, said = compose_on(screener, portrait, [finding("hand", (200, 330, 70, 60))], tmp_path)
+    assert result.outputs == [] and not list(tmp_path.rglob("*.png"))
+    assert said[0].endswith("crop(s) not used: screened again, they still showed something identifying")
+
+
+def test_a_clear_crop_is_written_rebuilt_and_sealed(screener, no_people, tmp_path):
+    from PIL import Image
+
+    from privacyscreen import write
+
+    hand = finding("hand", (150, 150, 60, 50))
+    result, said = compose_on(screener, no_people, [hand], tmp_path)
+    [output] = result.outputs
+    assert output.kind == "composition" and output.composition == "hands" and output.path.name == "coffee.hands.png"
+    assert said == ["1 composition(s) without recognisable people written: hands"]
+    x, y, w, h = output.crop
+    assert Image.open(output.path).size == (w, h) and overlap(output.crop, hand.box) == hand.box[2] * hand.box[3]
+    assert write.sealed_release(output.path.read_bytes()) == "not-applicable"
+
+
+def test_a_portrait_without_hands_gets_no_composition_and_says_why(tmp_path, portrait):
+    from privacyscreen.screen import Screener, Settings
+
+    with Screener(Settings(compose=True)) as screener:
+        result = screener.screen(portrait, tmp_path / "out" / "portrait", tmp_path / "held" / "portrait")
+    assert [o.kind for o in result.outputs] == ["redacted"]
+    assert "no composition possible: no hands or feet were found" in [r.text("en") for r in result.reasons]
+
+
+def test_the_report_lists_a_composition_with_its_subject_and_crop(screener, no_people, tmp_path):
+    from privacyscreen import report
+
+    result, _ = compose_on(screener, no_people, [finding("hand", (150, 150, 60, 50))], tmp_path)
+    [listed] = report.record(result, tmp_path / "out")["outputs"]
+    assert listed["kind"] == "composition" and listed["composition"] == "hands"
+    assert listed["path"] == "coffee.hands.png" and listed["crop"] == list(result.outputs[0].crop)
