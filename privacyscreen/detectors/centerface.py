@@ -17,10 +17,9 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
-from .. import models
 from ..findings import Box, Finding, iou, merge, to_box, turn, turns, unturn
+from ._native import onnx_session
 
 COARSE_SIDE = 1024  # longest side of the coarse pass
 SURE = 0.5  # detections scoring this much are faces
@@ -35,12 +34,7 @@ class CenterFace:
     name = "centerface"
 
     def __init__(self, threads: int = 0, policy: object = None, fine: bool = True):
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(
-            str(models.path("centerface.onnx")), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = onnx_session("centerface.onnx", threads)
         self.fine = fine
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:

@@ -17,14 +17,13 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
-from .. import models
 from ..findings import Finding, clip, to_box
 from ..personal_text import classify
 from ..policy import Policy
+from ._native import onnx_session
 
-DET_SIDE = 1920  # longest side the detector sees; a name badge on a 12 MP photo is 20-40 px high there
+DET_SIDE = 1440  # longest side the detector sees; a name badge on a 12 MP photo is 15-30 px high there
 DET_MIN_SIDE = 736  # small photos are enlarged to this shortest side (PaddleOCR's default)
 THRESHOLD, BOX_THRESHOLD, UNCLIP = 0.3, 0.5, 1.6  # DB post-processing, as in PaddleOCR/rapidocr
 MIN_SIZE = 3  # shortest side (detector pixels) of a line worth reading
@@ -40,15 +39,8 @@ class Text:
     name = "text"
 
     def __init__(self, threads: int = 0, policy: Policy = Policy()):
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        options.intra_op_num_threads = threads
-        self.det = ort.InferenceSession(
-            str(models.path("ch_PP-OCRv4_det_infer.onnx")), options, providers=["CPUExecutionProvider"]
-        )
-        self.rec = ort.InferenceSession(
-            str(models.path("ch_PP-OCRv4_rec_infer.onnx")), options, providers=["CPUExecutionProvider"]
-        )
+        self.det = onnx_session("ch_PP-OCRv4_det_infer.onnx", threads)
+        self.rec = onnx_session("ch_PP-OCRv4_rec_infer.onnx", threads)
         characters = self.rec.get_modelmeta().custom_metadata_map["character"].splitlines()
         self.characters = ["", *characters, " "]  # CTC blank first, space last (as PaddleOCR)
         self.allow = policy.allow
