@@ -32,7 +32,7 @@ def test_killing_a_run_at_random_moments(tmp_path):
     counts = []
     for _ in range(8):
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 4.0))
+        time.sleep(rng.uniform(1.0, 12.0))  # start-up (five models) takes a few seconds, a photo one or two
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         counts.append(len([p for p in visible_files(out) if p.suffix != ".json"]))
