@@ -246,13 +246,16 @@ def run(
     show_default=True,
     help="A photo that does not decode is rejected only after this long without change.",
 )
+@click.option("--compose", is_flag=True, help="Also put crops of hands, feet or the table in ready/ (see run).")
 @policy_options
 @lang_option
-def watch(inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_seconds: float, lang: str) -> None:
+def watch(
+    inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_seconds: float, compose: bool, lang: str
+) -> None:
     """Watch a drop folder: every photo put in INBOX is screened; originals move to OUT/originals."""
     if inbox.resolve() == out_dir.resolve() or out_dir.resolve().is_relative_to(inbox.resolve()):
         raise click.UsageError(say("usage-out-inbox", lang))
-    settings = screen.Settings(policy=load_policy(lang))
+    settings = screen.Settings(policy=load_policy(lang), compose=compose)
     with output_folder(out_dir, lang):
         folder = drop_folder.DropFolder(inbox, out_dir, settings, lang, quiet=quiet_seconds, settle=settle_seconds)
         click.echo(say("watch-started", lang, inbox=inbox, out=out_dir))

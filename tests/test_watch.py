@@ -197,7 +197,7 @@ def test_under_the_default_policy_a_portrait_waits_for_consent(folders, tmp_path
     """Strict (the default): the face is hidden but the body is recognisable, so the photo goes to
     needs-consent/ with a note saying what to do, never to ready/."""
     inbox, out = folders
-    watcher = Watcher(inbox, out, tmp_path / "strict.log", "--policy", "strict")
+    watcher = Watcher(inbox, out, tmp_path / "strict.log", "--policy", "strict", "--compose")
     try:
         shutil.copy(portrait, inbox / "portret.png")
         wait_for(lambda: (out / "needs-consent" / "portret.txt").exists())
@@ -205,4 +205,5 @@ def test_under_the_default_policy_a_portrait_waits_for_consent(folders, tmp_path
         assert watcher.stop() == 0
     note = (out / "needs-consent" / "portret.txt").read_text()
     assert "still recognisable by body" in note and "Not shared yet" in note
+    assert "no composition possible: no hands or feet were found" in note
     assert (out / "needs-consent" / "portret.png").is_file() and not list((out / "ready").iterdir())
