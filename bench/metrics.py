@@ -228,11 +228,7 @@ def load_deface(path: str | Path, set_dir: str | Path | None = None, boxes_key: 
             "error": rec.get("error"),
             "seconds": rec.get("seconds"),
         }
-    perf = {
-        "seconds_per_photo": _mean([r["seconds"] for r in images.values()]),
-        "batch_seconds_per_photo": d.get("batch_seconds_per_image"),
-        "peak_rss_mb": d.get("peak_rss_mb"),
-    }
+    perf = _perf(images, d)
     return {
         "tool": f"deface {d.get('version', '')}".strip(),
         "verdicts": False,
@@ -264,12 +260,17 @@ def load_privacyscreen(path: str | Path, set_dir: str | Path | None) -> dict:
             "error": rec.get("error"),
             "seconds": rec.get("seconds"),
         }
-    perf = {
-        "seconds_per_photo": _mean([r["seconds"] for r in images.values()]),
-        "batch_seconds_per_photo": d.get("batch_seconds_per_image"),
-        "peak_rss_mb": d.get("peak_rss_mb"),
-    }
+    perf = _perf(images, d)
     return {"tool": f"privacyscreen {d.get('version', '')}".strip(), "verdicts": True, "images": images, "perf": perf}
+
+
+def _perf(images: dict, report: dict) -> dict:
+    """Seconds per photo and peak memory, as far as a tool's output says."""
+    return {
+        "seconds_per_photo": _mean([r["seconds"] for r in images.values()]),
+        "batch_seconds_per_photo": report.get("batch_seconds_per_image"),
+        "peak_rss_mb": report.get("peak_rss_mb"),
+    }
 
 
 def _mean(xs):
