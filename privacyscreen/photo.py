@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,9 @@ def read(path: Path) -> bytes:
 def decode(data: bytes) -> Photo:
     if not data:
         raise PhotoError("empty")
+    hidden = polyglot(data)
+    if hidden:
+        raise PhotoError("polyglot", hidden)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -119,6 +123,17 @@ def decode(data: bytes) -> Photo:
         jpeg_subsampling=subsampling,
         metadata=metadata,
     )
+
+
+def polyglot(data: bytes) -> str | None:
+    """What other kind of file `data` is as well ("ZIP", "PDF"), or None. A photo that is also an
+    archive or a document was made to smuggle something; phones' own trailers (motion photos,
+    MPO frames) are neither, and are dropped by the rebuild."""
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        return "ZIP"
+    if b"%PDF-" in data[:1024] or data.rstrip().endswith(b"%%EOF"):
+        return "PDF"
+    return None
 
 
 def valid_icc(icc: bytes) -> bool:

@@ -59,17 +59,18 @@ def test_an_xml_bomb_in_xmp_is_not_expanded(screener, no_people, tmp_path):
     assert b"lol" not in data and b"ENTITY" not in data and b"passwd" not in data
 
 
-def test_a_jpeg_that_is_also_a_zip_comes_out_as_a_plain_jpeg(screener, portrait_jpeg, tmp_path):
+def test_a_jpeg_that_is_also_a_zip_or_a_pdf_is_refused(screener, portrait_jpeg, tmp_path):
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("client-dossier.txt", "Jansen, kamer 12")
-    polyglot = tmp_path / "polyglot.jpg"
-    polyglot.write_bytes(portrait_jpeg.read_bytes() + archive.getvalue())
-    assert zipfile.is_zipfile(polyglot)
-    result = screener.screen(polyglot, tmp_path / "out" / "polyglot")
-    assert result.verdict == "anonymized"
-    output = result.outputs[0].path
-    assert not zipfile.is_zipfile(output) and b"Jansen" not in output.read_bytes()
+    jpeg = portrait_jpeg.read_bytes()
+    for name, data in (("zip", jpeg + archive.getvalue()), ("pdf", jpeg + b"%PDF-1.4 ... %%EOF\n")):
+        polyglot = tmp_path / f"{name}.jpg"
+        polyglot.write_bytes(data)
+        result = screener.screen(polyglot, tmp_path / "out" / name)
+        assert result.verdict == "error" and result.error.code == "error-polyglot"
+        assert f"also a {name.upper()} file" in result.error.text("en") and result.outputs == []
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_animation_with_thousands_of_frames_is_refused_quickly(tmp_path):
