@@ -217,6 +217,9 @@ def run(
         parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
         click.echo(say("summary", lang, total=len(results), counts=parts or "0"))
         click.echo(say("summary-outputs", lang, out=out_dir, report=report_path))
+        if compose:
+            made = sum(o.kind == "composition" for r in results for o in r.outputs)
+            click.echo(say("summary-compositions", lang, count=made))
         if tally[ERROR]:
             click.echo(say("summary-errors", lang, count=tally[ERROR]), err=True)
             raise SystemExit(1)

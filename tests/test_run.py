@@ -126,6 +126,16 @@ def test_dutch_messages(tmp_path, inbox):
     assert "2 foto('s) gecontroleerd" in result.output
 
 
+def test_compose_says_how_many_compositions_were_written(tmp_path, inbox):
+    result = CliRunner().invoke(main, ["run", str(inbox / "astronaut.png"), "--out", str(tmp_path / "uit"),
+                                       "--compose", "--aspect", "4:5", "--lang", "nl"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "geen compositie mogelijk: er zijn geen handen of voeten gevonden" in result.output
+    assert "0 compositie(s) zonder herkenbare mensen naast de veilige kopieën gezet." in result.output
+    report = json.loads((tmp_path / "uit" / "privacyscreen-report.json").read_text())
+    assert report["settings"]["compose"] == ["4:5"] and report["settings"]["policy"] == "strict"
+
+
 def test_usage_errors_exit_2(tmp_path, inbox):
     runner = CliRunner()
     assert runner.invoke(main, ["run", str(inbox)]).exit_code == 2  # no --out
