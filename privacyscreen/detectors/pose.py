@@ -7,6 +7,8 @@ A person seen from behind is labelled "back": a photo with such a person is not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
@@ -17,8 +19,10 @@ from ._native import quiet
 
 MAX_SIDE = 1280  # the copy the bodies are searched in (the detector itself sees 224 px)
 TILE, OVERLAP = 640, 200  # tiles of the copy, for people too small for the whole view
+# small tiles of a smaller copy, for whole people ~60-150 px tall in it (the pedestrians of bench/behind/)
+FINE_SIDE, FINE_TILE, FINE_OVERLAP = 960, 288, 96
 SEEN = 0.5  # visibility (and presence in the frame) from which a landmark counts as seen
-HEAD, FEET, NOSE, SHOULDERS = range(0, 11), range(27, 33), 0, (11, 12)
+HEAD, FEET, NOSE, SHOULDERS, HIPS, ANKLES = range(0, 11), range(27, 33), 0, (11, 12), (23, 24), (27, 28)
 
 
 class Pose:
@@ -38,17 +42,19 @@ class Pose:
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
         small, scale = reduced(pixels, MAX_SIDE)
-        found = self._poses(small, 0, 0, scale, (w, h))
+        found = self._poses(small, 0, 0, scale, (w, h), anybody)
         for x0, y0, x1, y1 in tiles(*small.shape[:2], TILE, OVERLAP):
-            found += self._poses(small[y0:y1, x0:x1], x0, y0, scale, (w, h), tile=True)
+            found += self._poses(small[y0:y1, x0:x1], x0, y0, scale, (w, h), upper_body)
+        fine, scale = reduced(pixels, FINE_SIDE)
+        for x0, y0, x1, y1 in tiles(*fine.shape[:2], FINE_TILE, FINE_OVERLAP):
+            found += self._poses(fine[y0:y1, x0:x1], x0, y0, scale, (w, h), whole_body)
         return merge(found)
 
     def _poses(
-        self, part: np.ndarray, dx: int, dy: int, scale: float, size: tuple[int, int], tile: bool = False
+        self, part: np.ndarray, dx: int, dy: int, scale: float, size: tuple[int, int], counts: Callable
     ) -> list[Finding]:
-        """Findings for each body in one part of the reduced copy, in pixels of the full photo. On a
-        tile only a body whose nose and both shoulders are seen counts (tiles showing only a sleeve or
-        a helmet otherwise give made-up bodies)."""
+        """Findings for each body in one part of a reduced copy, in pixels of the full photo; only bodies
+        for which `counts(seen)` holds (seen: per landmark, whether it is seen)."""
         ph, pw = part.shape[:2]
         with quiet():
             result = self.landmarker.detect(image(part))
@@ -60,7 +66,7 @@ class Pose:
                     for lm in landmarks
                 ]
             )
-            if not tile or (points[[NOSE, *SHOULDERS], 3] >= SEEN).all():
+            if counts(points[:, 3] >= SEEN):
                 out += body(points, size, self.name)
         return out
 
@@ -68,6 +74,21 @@ class Pose:
         """Release the native task; must run before interpreter shutdown."""
         with quiet():
             self.landmarker.close()
+
+
+def anybody(seen: np.ndarray) -> bool:
+    """Any body the whole photo shows counts."""
+    return True
+
+
+def upper_body(seen: np.ndarray) -> bool:
+    """Nose and both shoulders seen: a tile showing only a sleeve or a helmet otherwise gives made-up bodies."""
+    return bool(seen[[NOSE, *SHOULDERS]].all())
+
+
+def whole_body(seen: np.ndarray) -> bool:
+    """Nose, shoulders, hips and an ankle seen: on small tiles, animals, faces and objects give upper bodies."""
+    return upper_body(seen) and bool(seen[list(HIPS)].all() and seen[list(ANKLES)].any())
 
 
 def body(points: np.ndarray, size: tuple[int, int], name: str) -> list[Finding]:
