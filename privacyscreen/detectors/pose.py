@@ -22,7 +22,15 @@ TILE, OVERLAP = 640, 200  # tiles of the copy, for people too small for the whol
 # small tiles of a smaller copy, for whole people ~60-150 px tall in it (the pedestrians of bench/behind/)
 FINE_SIDE, FINE_TILE, FINE_OVERLAP = 960, 288, 96
 SEEN = 0.5  # visibility (and presence in the frame) from which a landmark counts as seen
-HEAD, FEET, NOSE, SHOULDERS, HIPS, ANKLES = range(0, 11), range(27, 33), 0, (11, 12), (23, 24), (27, 28)
+HEAD, FEET, NOSE, SHOULDERS, HIPS, KNEES, ANKLES = (
+    range(0, 11),
+    range(27, 33),
+    0,
+    (11, 12),
+    (23, 24),
+    (25, 26),
+    (27, 28),
+)
 
 
 class Pose:
@@ -87,8 +95,10 @@ def upper_body(seen: np.ndarray) -> bool:
 
 
 def whole_body(seen: np.ndarray) -> bool:
-    """Nose, shoulders, hips and an ankle seen: on small tiles, animals, faces and objects give upper bodies."""
-    return upper_body(seen) and bool(seen[list(HIPS)].all() and seen[list(ANKLES)].any())
+    """Nose, shoulders, hips and both knees or an ankle seen: on small tiles, animals, faces and objects
+    give upper bodies."""
+    legs = seen[list(KNEES)].all() or seen[list(ANKLES)].any()
+    return upper_body(seen) and bool(seen[list(HIPS)].all() and legs)
 
 
 def body(points: np.ndarray, size: tuple[int, int], name: str) -> list[Finding]:
