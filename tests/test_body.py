@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -110,3 +112,16 @@ def test_hand_boxes_are_in_the_pixels_of_the_photo_as_given(hands):
     found = hands.detect(big)
     for hand in T1_HANDS:
         assert any(iou(tuple(3 * v for v in hand), f.box) > 0.5 for f in found), hand
+
+
+def test_small_pedestrians_seen_from_behind_are_noticed(pose):
+    """Pedestrians about 80-130 px tall walking away in a 768 x 576 frame: each has a person box
+    over it or a head box inside it (the benchmark's rule for a person noticed)."""
+    truth = json.loads((ROOT / "bench" / "ground_truth.json").read_text())["images"]["behind/vtest_0660.png"]
+    found = pose.detect(bench_photo("behind/vtest_0660.png"))
+    backs = [p["box"] for p in truth["persons"] if p["facing"] == "back"]
+    assert len(backs) == 3
+    for box in backs:
+        assert any(iou(box, f.box) >= 0.3 for f in kinds(found, "person")) or any(
+            covered(f.box, box) >= 0.5 for f in kinds(found, "head")
+        ), box
