@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from privacyscreen.detectors.hands import Hands
-from privacyscreen.detectors.pose import Pose
+from privacyscreen.detectors.pose import Pose, standing
 from privacyscreen.findings import iou
 
 from .conftest import ROOT, SAMPLES, pixels
@@ -125,3 +125,22 @@ def test_small_pedestrians_seen_from_behind_are_noticed(pose):
         assert any(iou(box, f.box) >= 0.3 for f in kinds(found, "person")) or any(
             covered(f.box, box) >= 0.5 for f in kinds(found, "head")
         ), box
+
+
+def test_on_small_tiles_only_an_upright_body_counts():
+    """Bodies made up on small tiles of animals and objects are upside down, tilted or squat."""
+    points = np.zeros((33, 4))
+    points[:, 3] = 1.0  # all seen
+    for i, (x, y) in {0: (50, 10), 11: (42, 30), 12: (58, 30), 23: (45, 70), 24: (55, 70),
+                      25: (45, 100), 26: (55, 100), 27: (45, 130), 28: (55, 130)}.items():  # fmt: skip
+        points[i, :2] = x, y
+    assert standing(points)
+    upside_down = points.copy()
+    upside_down[:, 1] = 140 - points[:, 1]
+    assert not standing(upside_down)
+    wide = points.copy()
+    wide[11, 0], wide[12, 0] = 0, 100  # shoulders wider than the torso is long
+    assert not standing(wide)
+    unseen = points.copy()
+    unseen[[25, 26, 27, 28], 3] = 0.1  # no legs seen
+    assert not standing(unseen)
