@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from privacyscreen.detectors.hands import Hands
-from privacyscreen.detectors.pose import Pose
+from privacyscreen.detectors.pose import Pose, standing
 from privacyscreen.findings import iou
 
 from .conftest import ROOT, SAMPLES, pixels
@@ -110,3 +112,35 @@ def test_hand_boxes_are_in_the_pixels_of_the_photo_as_given(hands):
     found = hands.detect(big)
     for hand in T1_HANDS:
         assert any(iou(tuple(3 * v for v in hand), f.box) > 0.5 for f in found), hand
+
+
+def test_small_pedestrians_seen_from_behind_are_noticed(pose):
+    """Pedestrians about 80-130 px tall walking away in a 768 x 576 frame: each has a person box
+    over it or a head box inside it (the benchmark's rule for a person noticed)."""
+    truth = json.loads((ROOT / "bench" / "ground_truth.json").read_text())["images"]["behind/vtest_0660.png"]
+    found = pose.detect(bench_photo("behind/vtest_0660.png"))
+    backs = [p["box"] for p in truth["persons"] if p["facing"] == "back"]
+    assert len(backs) == 3
+    for box in backs:
+        assert any(iou(box, f.box) >= 0.3 for f in kinds(found, "person")) or any(
+            covered(f.box, box) >= 0.5 for f in kinds(found, "head")
+        ), box
+
+
+def test_on_small_tiles_only_an_upright_body_counts():
+    """Bodies made up on small tiles of animals and objects are upside down, tilted or squat."""
+    points = np.zeros((33, 4))
+    points[:, 3] = 1.0  # all seen
+    for i, (x, y) in {0: (50, 10), 11: (42, 30), 12: (58, 30), 23: (45, 70), 24: (55, 70),
+                      25: (45, 100), 26: (55, 100), 27: (45, 130), 28: (55, 130)}.items():  # fmt: skip
+        points[i, :2] = x, y
+    assert standing(points)
+    upside_down = points.copy()
+    upside_down[:, 1] = 140 - points[:, 1]
+    assert not standing(upside_down)
+    wide = points.copy()
+    wide[11, 0], wide[12, 0] = 0, 100  # shoulders wider than the torso is long
+    assert not standing(wide)
+    unseen = points.copy()
+    unseen[[25, 26, 27, 28], 3] = 0.1  # no legs seen
+    assert not standing(unseen)

@@ -3,9 +3,14 @@
 For each body seen: a `person` box around the whole outline, a `head` box where the face is
 or would be (also when it is turned away), and a `feet` box when ankles and feet are visible.
 A person seen from behind is labelled "back": a photo with such a person is not "no people".
+
+The detector sees its input squeezed to 224 px, so bodies are searched in the whole photo, in
+640 px tiles of a 1280 px copy, and in 288 px tiles of a 960 px copy for small standing people.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
@@ -17,8 +22,21 @@ from ._native import quiet
 
 MAX_SIDE = 1280  # the copy the bodies are searched in (the detector itself sees 224 px)
 TILE, OVERLAP = 640, 200  # tiles of the copy, for people too small for the whole view
+# small tiles of a smaller copy, for whole people ~60-150 px tall in it (the pedestrians of bench/behind/)
+FINE_SIDE, FINE_TILE, FINE_OVERLAP = 960, 288, 96
+# a standing body, from the top: nose to shoulders, shoulders to hips (upright torso), hips to knees, knees
+# to ankles drop at least these shares of the torso's length (people in bench/behind/: 0.15, 0.84, 0.33, 0.31)
+DROPS = (0.1, 0.8, 0.25, 0.25)
 SEEN = 0.5  # visibility (and presence in the frame) from which a landmark counts as seen
-HEAD, FEET, NOSE, SHOULDERS = range(0, 11), range(27, 33), 0, (11, 12)
+HEAD, FEET, NOSE, SHOULDERS, HIPS, KNEES, ANKLES = (
+    range(0, 11),
+    range(27, 33),
+    0,
+    (11, 12),
+    (23, 24),
+    (25, 26),
+    (27, 28),
+)
 
 
 class Pose:
@@ -38,17 +56,20 @@ class Pose:
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
         small, scale = reduced(pixels, MAX_SIDE)
-        found = self._poses(small, 0, 0, scale, (w, h))
+        found = self._poses(small, 0, 0, scale, (w, h), anybody)
         for x0, y0, x1, y1 in tiles(*small.shape[:2], TILE, OVERLAP):
-            found += self._poses(small[y0:y1, x0:x1], x0, y0, scale, (w, h), tile=True)
+            found += self._poses(small[y0:y1, x0:x1], x0, y0, scale, (w, h), upper_body)
+        fine, shrink = reduced(small, FINE_SIDE)  # from the copy: a 50-MP photo is not read again
+        scale *= shrink
+        for x0, y0, x1, y1 in tiles(*fine.shape[:2], FINE_TILE, FINE_OVERLAP):
+            found += self._poses(fine[y0:y1, x0:x1], x0, y0, scale, (w, h), standing)
         return merge(found)
 
     def _poses(
-        self, part: np.ndarray, dx: int, dy: int, scale: float, size: tuple[int, int], tile: bool = False
+        self, part: np.ndarray, dx: int, dy: int, scale: float, size: tuple[int, int], counts: Callable
     ) -> list[Finding]:
-        """Findings for each body in one part of the reduced copy, in pixels of the full photo. On a
-        tile only a body whose nose and both shoulders are seen counts (tiles showing only a sleeve or
-        a helmet otherwise give made-up bodies)."""
+        """Findings for each body in one part of a reduced copy, in pixels of the full photo; only bodies
+        for which `counts(points)` holds."""
         ph, pw = part.shape[:2]
         with quiet():
             result = self.landmarker.detect(image(part))
@@ -60,7 +81,7 @@ class Pose:
                     for lm in landmarks
                 ]
             )
-            if not tile or (points[[NOSE, *SHOULDERS], 3] >= SEEN).all():
+            if counts(points):
                 out += body(points, size, self.name)
         return out
 
@@ -68,6 +89,32 @@ class Pose:
         """Release the native task; must run before interpreter shutdown."""
         with quiet():
             self.landmarker.close()
+
+
+def anybody(points: np.ndarray) -> bool:
+    """Any body the whole photo shows counts."""
+    return True
+
+
+def upper_body(points: np.ndarray) -> bool:
+    """Nose and both shoulders seen: a tile showing only a sleeve or a helmet otherwise gives made-up bodies."""
+    return bool((points[[NOSE, *SHOULDERS], 3] >= SEEN).all())
+
+
+def standing(points: np.ndarray) -> bool:
+    """A standing or walking body: nose, shoulders, hips and both knees or an ankle seen, and from the top
+    nose, shoulders, hips, knees and ankles in that order, the torso upright and longer than the shoulders
+    are wide (people: up to 0.9). Small tiles of animals, faces, plants and objects give bodies that fail
+    this (measured on the benchmark's people-free photos)."""
+    seen = points[:, 3] >= SEEN
+    if not (upper_body(points) and seen[list(HIPS)].all() and (seen[list(KNEES)].all() or seen[list(ANKLES)].any())):
+        return False
+    xy = points[:, :2]
+    shoulders, hips, knees, ankles = (xy[list(pair)].mean(axis=0) for pair in (SHOULDERS, HIPS, KNEES, ANKLES))
+    torso = float(np.hypot(*(hips - shoulders)))
+    drops = np.array([shoulders[1] - xy[NOSE][1], hips[1] - shoulders[1], knees[1] - hips[1], ankles[1] - knees[1]])
+    width = float(np.hypot(*(xy[SHOULDERS[0]] - xy[SHOULDERS[1]])))
+    return 0 < width <= torso and bool((drops >= np.array(DROPS) * torso).all())
 
 
 def body(points: np.ndarray, size: tuple[int, int], name: str) -> list[Finding]:
