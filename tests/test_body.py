@@ -11,6 +11,8 @@ from PIL import Image
 from privacyscreen.detectors.hands import Hands
 from privacyscreen.detectors.pose import Pose, standing
 from privacyscreen.findings import iou
+from privacyscreen.policy import Policy
+from privacyscreen.screen import Screener, Settings
 
 from .conftest import ROOT, SAMPLES, pixels
 
@@ -61,8 +63,9 @@ def test_a_portrait_gives_a_person_and_a_head_over_the_face(screener, pose, name
     assert person.label == ""  # seen from the front
 
 
-def test_a_person_whose_face_is_covered_is_still_a_person(screener, pose):
-    """The cameraman with a black bar over his face: no face detector sees him, the body does."""
+def test_a_person_whose_face_is_covered_is_still_a_person(screener, pose, tmp_path):
+    """The cameraman with a black bar over his face: no face detector sees him, the body does, so
+    the photo is not "no people" and the head is redacted."""
     img = pixels(SAMPLES / "camera.png").copy()
     (face,) = [f.box for f in screener.find(img) if f.kind == "face"]
     x, y, w, h = face
@@ -72,6 +75,14 @@ def test_a_person_whose_face_is_covered_is_still_a_person(screener, pose):
     found = pose.detect(img)
     assert len(kinds(found, "person")) == 1
     assert any(covered(bar, head.box) > 0.9 for head in kinds(found, "head"))
+    Image.fromarray(img).save(tmp_path / "barred.png")
+    for rules, verdict in (("strict", "needs-consent"), ("standard", "anonymized")):
+        with Screener(Settings(policy=Policy.load(rules))) as whole:
+            result = whole.screen(tmp_path / "barred.png", tmp_path / rules / "barred", tmp_path / "held" / "barred")
+        assert result.verdict == verdict
+        assert "1 head(s) with the face turned away or too unclear to detect, made unrecognisable" in [
+            r.text("en") for r in result.reasons
+        ]
 
 
 @pytest.mark.parametrize("name", ["coffee.png", "chelsea.png", "text.png"])
