@@ -89,6 +89,7 @@ def _search(
     for b in parts[1:]:
         whole = union_box(whole, b)
     targets = [whole] + sorted(parts, key=_area, reverse=True) * (len(parts) > 1)
+    targets = [t for t in (_clear_part(t, avoid) for t in targets) if t]
     found = []
     for tx, ty, tw, th in targets:
         fit = max(th, tw / ratio)  # the height of the tightest crop around the target
@@ -104,6 +105,25 @@ def _search(
                         held = sum(overlap(crop, p) for p in parts) / total
                         found.append(Composition(subject, aspect, crop, round(held, 3)))
     return found
+
+
+def _clear_part(target: Box, avoid: list[Box]) -> Box | None:
+    """The target, or the larger part of it left when the edge that reaches into a region to
+    avoid (a hand raised to a chin) is cut off; None when less than half of it is left."""
+    x, y, w, h = target
+    for ax, ay, aw, ah in avoid:
+        if not overlap((x, y, w, h), (ax, ay, aw, ah)):
+            continue
+        keep = [  # what is left beside the region: below, above, right, left of it
+            (x, ay + ah, w, y + h - ay - ah),
+            (x, y, w, ay - y),
+            (ax + aw, y, x + w - ax - aw, h),
+            (x, y, ax - x, h),
+        ]
+        x, y, w, h = max(keep, key=lambda b: min(b[2], b[3]) > 0 and b[2] * b[3])
+        if w <= 0 or h <= 0:
+            return None
+    return (x, y, w, h) if w * h >= 0.5 * target[2] * target[3] else None
 
 
 def _positions(start: int, size: int, span: int, limit: int) -> list[int]:

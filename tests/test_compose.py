@@ -142,3 +142,12 @@ def test_the_report_lists_a_composition_with_its_subject_and_crop(screener, no_p
     [listed] = report.record(result, tmp_path / "out")["outputs"]
     assert listed["kind"] == "composition" and listed["composition"] == "hands"
     assert listed["path"] == "coffee.hands.png" and listed["crop"] == list(result.outputs[0].crop)
+
+
+def test_a_hand_reaching_up_to_a_face_is_framed_below_it():
+    face = finding("face", (1000, 300, 300, 400))  # its margin reaches down to y = 800
+    hand = finding("hand", (1000, 700, 400, 300))  # the top third of the hand lies in that margin
+    [best, *_] = compose.propose([face, hand], 3000, 2000)["hands"]
+    assert overlap(best.crop, compose._grown(face.box)) == 0
+    assert best.crop[1] >= 800 and 0.6 < best.held < 1  # the part of the hand below the face's margin
+    assert compose.propose([face, finding("hand", (1000, 300, 300, 450))], 3000, 2000) == {}  # all of it at the face

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import reduce
 
 import cv2
 import numpy as np
 
-from ..findings import Finding, clip, to_box
+from ..findings import Finding, clip, to_box, union_box
 from ..personal_text import classify
 from ..policy import Policy
 from ._native import onnx_session
@@ -59,15 +60,22 @@ class Text:
                 scores.append(score)
                 heights.append(min(rect[1]))
                 words.append(self._read(pixels, rect))
-        # The detector often splits one row ("AD KB 799", "EMT MADRID"): label what a row says together.
-        labels: list[str] = [""] * len(boxes)
+        # The detector often splits one row ("AD KB 799", "EMT MADRID"): label what a row says together;
+        # a personal row becomes one finding, so the gaps between its words are redacted too.
+        findings, line_heights = [], []
         for row in rows(boxes, heights):
             said = " ".join(words[i] for i in row if words[i] is not None)
             label = classify(said, self.allow) if said else "unreadable"
+            if label in PERSONAL:
+                whole = reduce(union_box, (boxes[i] for i in row))
+                findings.append(Finding("text", whole, max(scores[i] for i in row), self.name, label=label))
+                line_heights.append(max(heights[i] for i in row))
+                continue
             for i in row:
-                labels[i] = "unreadable" if words[i] is None and label not in PERSONAL else label
-        findings = [Finding("text", b, s, self.name, label=lb) for b, s, lb in zip(boxes, scores, labels)]
-        return documents(findings, heights)
+                part = "unreadable" if words[i] is None else label
+                findings.append(Finding("text", boxes[i], scores[i], self.name, label=part))
+                line_heights.append(heights[i])
+        return documents(findings, line_heights)
 
     def _lines(self, pixels: np.ndarray) -> list[tuple[tuple, float]]:
         """Text lines as rotated rectangles (centre, size, angle) in photo pixels, with their score."""
