@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -75,12 +75,16 @@ def consent_errors(lang: str) -> Iterator[None]:
 
 @contextmanager
 def output_folder(path: Path, lang: str) -> Iterator[None]:
-    """This process alone writes to the output folder while the command runs."""
-    try:
-        with write.exclusive(path):
-            yield
-    except write.FolderInUse as e:
-        raise click.ClickException(say("error-folder-in-use", lang, path=path, pid=e)) from None
+    """This process alone writes to the output folder while the command runs; a folder that is in
+    use, read-only or full is a clear message (exit 1) before any photo is screened."""
+    with ExitStack() as held:
+        try:
+            held.enter_context(write.exclusive(path))
+        except write.FolderInUse as e:
+            raise click.ClickException(say("error-folder-in-use", lang, path=path, pid=e)) from None
+        except OSError as e:
+            raise click.ClickException(say("error-out-folder", lang, path=path, detail=e.strerror or e)) from None
+        yield
 
 
 def open_register(path: Path, lang: str) -> consent.Register:

@@ -7,6 +7,7 @@ import errno
 import io
 import json
 import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -40,6 +41,43 @@ def test_a_full_disk_or_read_only_folder_gives_a_clear_error(tmp_path, portrait_
     assert "Traceback" not in result.output
     assert [p for p in out.rglob("*") if p.is_file()] == []  # no partial file, not even a hidden one
     assert digest(inbox / "a.jpg") == before
+
+
+@pytest.fixture(params=[("size=16k", "No space left on device"), ("ro", "Read-only file system")])
+def small_disk(request, tmp_path):
+    """A real file system (tmpfs) of 16 KiB, or read-only, where mounting is allowed (root in CI);
+    skipped elsewhere. Yields the folder and the error the system gives when writing to it."""
+    options, error = request.param
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    (disk / "out").mkdir()  # the output folder exists before the file system goes read-only over it
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    yield disk, error
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_real_full_or_read_only_disk_leaves_no_partial_file(small_disk, tmp_path, portrait_jpeg, no_people):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(portrait_jpeg, inbox / "a.jpg")  # its safe copy (about 50 KB) does not fit
+    shutil.copy(no_people, inbox / "b.png")  # nor does this one (about 450 KB)
+    before = {p.name: digest(p) for p in inbox.iterdir()}
+    disk, error = small_disk
+    out = disk / "out"
+    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), "--jobs", "1", "--report",
+                                       str(tmp_path / "report.json")])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    if error == "Read-only file system":  # refused before any photo is screened
+        assert f"the output folder {out} cannot be written to ({error}): choose another --out" in result.output
+        assert before == {p.name: digest(p) for p in inbox.iterdir()}
+        return
+    assert result.output.count(f"the safe copy could not be written ({error})") == 2
+    assert [p for p in out.rglob("*") if p.is_file() and p.name != ".privacyscreen.lock"] == []
+    assert before == {p.name: digest(p) for p in inbox.iterdir()}
+    verdicts = [img["verdict"] for img in json.loads((tmp_path / "report.json").read_text())["images"]]
+    assert verdicts == ["error", "error"]
 
 
 def test_an_xml_bomb_in_xmp_is_not_expanded(screener, no_people, tmp_path):
