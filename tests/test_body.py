@@ -155,3 +155,19 @@ def test_on_small_tiles_only_an_upright_body_counts():
     unseen = points.copy()
     unseen[[25, 26, 27, 28], 3] = 0.1  # no legs seen
     assert not standing(unseen)
+
+
+def test_feet_count_only_below_shins_that_are_seen():
+    """Standing: shins half the torso's length. Sitting at a table, the model guesses feet just below
+    the knees; a portrait cut off at the waist sees no knees at all."""
+    from privacyscreen.detectors.pose import standing_legs
+
+    points = np.zeros((33, 4))
+    points[:, 3] = 1.0
+    for (a, b), y in (((11, 12), 100), ((23, 24), 250), ((25, 26), 380), ((27, 28), 500)):
+        points[[a, b], 1] = y
+    assert standing_legs(points)  # shins 120 px, torso 150 px
+    points[[27, 28], 1] = 430
+    assert not standing_legs(points)  # shins 50 px: feet guessed under a table
+    points[[27, 28], 1], points[[25, 26], 3] = 500, 0.1
+    assert not standing_legs(points)  # knees not seen
