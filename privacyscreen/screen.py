@@ -107,6 +107,7 @@ class Screener:
                     continue
             with clock(d.name):
                 found += d.detect(pixels)
+                getattr(d, "release", lambda: None)()
         return merge(found)
 
     def consent_problems(self) -> list[Reason] | None:

@@ -2,7 +2,8 @@
 
 A detector is a class with a `name`, an `__init__(threads, policy)` that loads its model once
 (using at most `threads` inference threads, 0 for all cores) and a `detect(pixels) ->
-list[Finding]` method, and optionally `close()` to release native resources. A detector with
+list[Finding]` method, and optionally `release()` to give back the memory a photo needed and
+`close()` to free native resources. A detector with
 `only_to_find_people = True` runs only while no other has found a person. It reads from the
 policy only what it needs to label what it sees (the text allow-list); it knows nothing of
 verdicts, files or other detectors.

@@ -46,6 +46,11 @@ class Text:
         self.characters = ["", *characters, " "]  # CTC blank first, space last (as PaddleOCR)
         self.allow = policy.allow
 
+    def release(self) -> None:
+        """Give back the memory the last photo needed."""
+        self.det.release()
+        self.rec.release()
+
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         height, width = pixels.shape[:2]
         boxes, scores, heights, words = [], [], [], []
