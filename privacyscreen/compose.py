@@ -10,8 +10,8 @@ Three subjects, each found from the findings the detectors already produce:
 
 A crop never touches a face or a head (of any size or certainty) or a redacted text, keeping a
 margin around each, holds at most half of anyone's body (clothing and posture identify too), and
-has one of the aspect ratios people post. Candidates are ranked by how
-much of their subject they hold; crops smaller than `min_side` on their short side are dropped.
+has one of the aspect ratios people post. Candidates are ranked by how much of their subject they
+hold; crops smaller than `min_side` on their short side are dropped.
 Every crop is screened again as a photo of its own before it is written (see screen.py).
 """
 
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from .findings import Box, Finding, overlap, union_box
 
 ASPECTS = {"1:1": 1.0, "4:5": 4 / 5, "1.91:1": 1.91}  # width / height: square, Instagram portrait, link posts
-SUBJECTS = ("hands", "feet", "table")
 MIN_SIDE = 320  # px on the short side: the smallest image the platforms accept without upscaling
 CONTEXT = {"hands": 2.0, "feet": 1.6, "table": 1.6}  # crop height per subject height: room for what hands hold
 MARGIN = 0.25  # keep this share of a face's or text's size (and at least 12 px) between it and any crop
@@ -49,7 +48,7 @@ def propose(
     avoid = [_grown(f.box) for f in findings if f.kind in AVOID or (f.kind == "text" and f.action == "redacted")]
     bodies = [f.box for f in findings if f.kind == "person"]
     found = {}
-    for subject, parts in subjects(findings, height).items():
+    for subject, parts in subjects(findings).items():
         candidates = [c for aspect in aspects for c in _search(subject, aspect, parts, avoid, width, height, min_side)
                       if all(overlap(c.crop, b) <= BODY_SHARE * _area(b) for b in bodies)]  # fmt: skip
         ranked: list[Composition] = []
@@ -66,7 +65,7 @@ def repeats(crop: Box, other: Box) -> bool:
     return overlap(crop, other) >= 0.5 * _area(crop)
 
 
-def subjects(findings: list[Finding], height: int) -> dict[str, list[Box]]:
+def subjects(findings: list[Finding]) -> dict[str, list[Box]]:
     """The boxes that make up each subject present in the photo."""
     hands = [f.box for f in findings if f.kind == "hand"]
     feet = [f.box for f in findings if f.kind == "feet"]

@@ -215,7 +215,7 @@ class Screener:
         if failed:
             why.append(Reason("compose-rejected", count=failed))
         if not proposals:
-            subjects = compose.subjects(findings, pic.height)
+            subjects = compose.subjects(findings)
             why.append(Reason("compose-no-room" if subjects else "compose-no-subject"))
         return why
 

@@ -46,14 +46,14 @@ def test_no_composition_when_the_hands_are_at_the_face_or_the_photo_is_too_small
     at_face = [finding("face", (1000, 800, 300, 360)), finding("hand", (1100, 1170, 150, 120))]
     assert compose.propose(at_face, 3000, 2000) == {}
     assert compose.propose(FACES + HANDS, 3000, 2000, min_side=2500) == {}
-    assert compose.subjects(at_face, 2000) == {"hands": [(1100, 1170, 150, 120)], "table": [(1100, 1170, 150, 120)]}
-    assert compose.subjects(FACES, 2000) == {}  # nothing to compose: no hands, no feet
+    assert compose.subjects(at_face) == {"hands": [(1100, 1170, 150, 120)], "table": [(1100, 1170, 150, 120)]}
+    assert compose.subjects(FACES) == {}  # nothing to compose: no hands, no feet
 
 
 def test_the_table_is_only_where_hands_are_below_every_head():
     raised = [finding("hand", (300, 100, 120, 120))]  # a hand waving at head height
-    assert "table" not in compose.subjects(FACES + raised, 2000)
-    assert compose.subjects(FACES + HANDS, 2000)["table"] == [h.box for h in HANDS]
+    assert "table" not in compose.subjects(FACES + raised)
+    assert compose.subjects(FACES + HANDS)["table"] == [h.box for h in HANDS]
 
 
 boxes = st.tuples(st.integers(0, 2900), st.integers(0, 1900), st.integers(8, 600), st.integers(8, 600))
