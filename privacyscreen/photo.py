@@ -64,10 +64,12 @@ def load(path: Path) -> Photo:
 
 
 def read(path: Path) -> bytes:
-    """The bytes of a photo file, refusing symbolic links (never followed) and files too large
-    to be a photo."""
+    """The bytes of a photo file, refusing symbolic links (never followed), names with control
+    characters (made to break or fake lines of a report or a log) and files too large to be a photo."""
     if path.is_symlink():
         raise PhotoError("symlink")
+    if not path.name.isprintable():
+        raise PhotoError("bad-name")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise PhotoError("too-large", f"{path.stat().st_size} bytes")

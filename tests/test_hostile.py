@@ -163,3 +163,14 @@ def test_a_photo_that_takes_too_long_is_an_error_and_leaves_no_copy(tmp_path, po
     assert result.verdict == "error" and result.error.code == "error-time-limit"
     assert "longer than the time limit of 0.05 s" in result.error.text("en")
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_file_name_with_control_characters_is_refused_and_shown_escaped(tmp_path, portrait):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(portrait, inbox / "foto\rveilig: ok.png")
+    result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "foto\\rveilig: ok.png: the file name contains control characters" in result.output
+    assert "\r" not in result.output
+    assert not [p for p in (tmp_path / "out").rglob("*.png")]
