@@ -97,3 +97,34 @@ def test_the_consent_form_renders_in_chromium(tmp_path):
         page.pdf(path=str(tmp_path / "form.pdf"))  # and printed
         browser.close()
     assert (tmp_path / "form.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_composition_is_shown_under_its_photo(screener, no_people, tmp_path):
+    """A composition (the hand finding placed by hand: no bundled photo shows hands) gets its own
+    captioned thumbnail on the page, made from the written crop."""
+    if not CHROMIUM:
+        pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
+    from playwright.sync_api import sync_playwright
+
+    from privacyscreen import photo, report
+    from privacyscreen.findings import Finding
+    from privacyscreen.screen import Screening
+
+    result = screener.screen(no_people, tmp_path / "out" / "coffee")
+    pic = photo.load(no_people)
+    screener.compositions(
+        result, pic, pic.pixels, [Finding("hand", (150, 150, 60, 50), 0.9, "test")], tmp_path / "out" / "coffee"
+    )
+    assert [o.kind for o in result.outputs] == ["redacted", "composition"]
+    page_file = tmp_path / "page.html"
+    report.write_html([result, Screening(tmp_path / "missing.jpg")], page_file, "nl")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.goto(page_file.as_uri())
+        composition = page.locator("figure.composition[data-composition=hands]")
+        assert composition.count() == 1 and composition.inner_text() == "handen"
+        size = page.evaluate("(() => { const i = document.querySelector('figure.composition img');"
+                             " return [i.complete, i.naturalWidth, i.naturalHeight]; })()")  # fmt: skip
+        assert size[0] and size[1] > 0 and size[2] > 0
+        browser.close()
