@@ -154,6 +154,28 @@ def test_no_secret_from_metadata_reaches_the_terminal_the_report_or_the_html(tmp
         assert not [s for s in secrets if s in data], name
 
 
+def test_text_read_in_a_photo_reaches_no_report_terminal_html_or_output(tmp_path, portrait):
+    """A name badge and a care note are read to decide what they are; the words themselves appear
+    nowhere: not in the terminal, the JSON report, the HTML page or the written photos."""
+    from .test_text import card, sheet
+
+    image = Image.open(portrait).convert("RGB")
+    card(image, "Anna de Vries", 300, 380, 16)
+    sheet(image, ["Mw. Jansen", "geb. 12-03-1941", "BSN 111222333"], 20, 20, 14)
+    (tmp_path / "in").mkdir()
+    image.save(tmp_path / "in" / "badge.png")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "in"), "--out", str(out), "--html", str(out / "r.html"),
+                                       "--jobs", "1", "--policy", "standard"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "privacyscreen-report.json").read_text())
+    assert {f.get("label") for f in report["images"][0]["findings"] if f["kind"] == "text"} >= {"name", "bsn"}
+    words = [b"Anna", b"Vries", b"Jansen", b"1941", b"111222333"]
+    places = [("terminal", result.output.encode()), *((p.name, p.read_bytes()) for p in out.rglob("*") if p.is_file())]
+    for name, data in places:
+        assert not [w for w in words if w in data], name
+
+
 def test_a_photo_that_takes_too_long_is_an_error_and_leaves_no_copy(tmp_path, portrait):
     """The time limit (here 50 ms) interrupts screening: an error verdict with a plain message, no copy."""
     from privacyscreen.screen import Screener, Settings
