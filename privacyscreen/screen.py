@@ -167,15 +167,7 @@ class Screener:
         result.verdict = decision.verdict
         if dest is None:
             return
-        with clock("encode"):
-            data, suffix = write.encode(pixels, pic, release)
-        with clock("verify"):
-            write.verify(data, pixels, pic, release)
-        with clock("write"):
-            target = dest.with_suffix(suffix)
-            if target.resolve() == source.resolve():
-                raise OSError("the safe copy would overwrite the original")
-            digest = write.write_atomic(data, target)
+        target, digest = self.write(pixels, pic, release, dest.with_suffix(""), source, clock)
         result.outputs.append(Output(target, "redacted", digest))
         if decision.verdict == policy.CONSENTED and self.register:
             for form_id in self.settings.consents:
@@ -183,6 +175,23 @@ class Screener:
         if self.settings.compose and safe_dest and any(f.kind in policy.PEOPLE for f in decision.findings):
             with clock("compose"):
                 result.reasons += self.compositions(result, pic, pixels, decision.findings, safe_dest)
+
+    @staticmethod
+    def write(
+        pixels: np.ndarray, pic: photo.Photo, release: str, name: Path, source: Path, clock: Clock | None = None
+    ) -> tuple[Path, str]:
+        """Rebuild `pixels` into a fresh file, read it back, and write it atomically at `name` plus
+        the suffix of the output format, never over the original. Returns (path, sha256)."""
+        clock = clock or Clock({})
+        with clock("encode"):
+            data, suffix = write.encode(pixels, pic, release)
+        with clock("verify"):
+            write.verify(data, pixels, pic, release)
+        with clock("write"):
+            target = name.with_name(name.name + suffix)
+            if target.resolve() == source.resolve():
+                raise OSError("the safe copy would overwrite the original")
+            return target, write.write_atomic(data, target)
 
     def compositions(
         self, result: Screening, pic: photo.Photo, pixels: np.ndarray, findings: list[Finding], dest: Path
@@ -203,10 +212,9 @@ class Screener:
                 if again.verdict not in policy.SAFE or any(f.action == "redacted" for f in again.findings):
                     failed += 1
                     continue
-                data, suffix = write.encode(crop, pic, policy.RELEASE[policy.NO_PEOPLE])
-                write.verify(data, crop, pic, policy.RELEASE[policy.NO_PEOPLE])
-                target = dest.with_name(f"{dest.stem}.{subject}{suffix}")
-                made.append(Output(target, "composition", write.write_atomic(data, target), subject, c.crop))
+                named = dest.with_name(f"{dest.stem}.{subject}")
+                target, digest = self.write(crop, pic, policy.RELEASE[policy.NO_PEOPLE], named, result.source)
+                made.append(Output(target, "composition", digest, subject, c.crop))
                 result.outputs.append(made[-1])
                 break
         why = []
