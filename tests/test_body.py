@@ -10,7 +10,7 @@ from PIL import Image
 
 from privacyscreen.detectors.hands import Hands
 from privacyscreen.detectors.pose import Pose, standing
-from privacyscreen.findings import iou
+from privacyscreen.findings import iou, overlap
 from privacyscreen.policy import Policy
 from privacyscreen.screen import Screener, Settings
 
@@ -37,9 +37,7 @@ def hands():
 
 def covered(box, by) -> float:
     """Share of `box` that lies inside `by`."""
-    ix = max(0, min(box[0] + box[2], by[0] + by[2]) - max(box[0], by[0]))
-    iy = max(0, min(box[1] + box[3], by[1] + by[3]) - max(box[1], by[1]))
-    return ix * iy / (box[2] * box[3])
+    return overlap(box, by) / (box[2] * box[3])
 
 
 def kinds(found, kind):
