@@ -201,8 +201,8 @@ def write_results(quality: str, beyond: str, attack: str, speed: str) -> None:
     RESULTS.write_text(
         f"# Benchmark results\n\n"
         f"Measured {date.today().isoformat()} by `python bench/run.py` on {machine()}; "
-        f"privacyscreen {__version__} with default settings (plus `--compose` on the photo set), deface 1.5.0 with its defaults "
-        f"(threshold 0.2, native resolution).\n\n"
+        f"privacyscreen {__version__} with default settings (plus `--compose` on the photo set), "
+        f"deface 1.5.0 with its defaults (threshold 0.2, native resolution).\n\n"
         f"## Faces found\n\n{quality}\n\n"
         f"## Beyond faces\n\n{beyond}\n\n"
         f"## Re-identification attack on redacted faces\n\n{attack}\n\n"

@@ -20,7 +20,8 @@ NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
 SAFE = {NO_PEOPLE, ANONYMIZED}  # verdicts whose output may be shared as it is, anywhere
 HIDES_FACE = {"face", "head"}  # finding kinds redacted unless the user keeps faces (with consent)
 PEOPLE = {"face", "head", "person", "feet", "hand"}  # finding kinds that mean a person is in the photo
-SMALL_TEXT = 0.06  # text lines up to this share of the photo's height can be a badge or a wristband
+SMALL_TEXT = 0.06  # text lines up to this share of the photo's height can be a badge, a wristband or a plate
+UNREADABLE_WHERE = ("small", "worn")  # where a small line that could not be read is redacted: anywhere, on someone
 RELEASE = {  # IPTC/PLUS model-release status written into the output, per verdict
     NO_PEOPLE: "not-applicable",
     ANONYMIZED: "not-applicable",
@@ -48,6 +49,7 @@ class Policy:
     allow: tuple[str, ...] = ()  # words and phrases that may stay visible
     recognisable_body: str = NEEDS_CONSENT  # verdict for a recognisable body with its face hidden
     recognisable_height: float = 0.25  # share of the photo's height from which a body is recognisable
+    unreadable: str = "small"  # small unreadable lines are redacted anywhere ("small") or on someone ("worn")
 
     @classmethod
     def load(cls, which: str | Path = "strict", allow: tuple[str, ...] = ()) -> Policy:
@@ -55,7 +57,7 @@ class Policy:
         table = _read(which)
         name = table.pop("name", which if isinstance(which, str) and which in PRESETS else Path(which).stem)
         text, person = table.pop("text", {}), table.pop("person", {})
-        for section, keys, rest in (("", (), table), ("text", ("redact", "allow"), text),
+        for section, keys, rest in (("", (), table), ("text", ("redact", "allow", "unreadable"), text),
                                     ("person", ("recognisable_body", "recognisable_height"), person)):  # fmt: skip
             unknown = sorted(set(rest) - set(keys))
             if unknown:
@@ -70,10 +72,15 @@ class Policy:
         height = person.get("recognisable_height")
         if not isinstance(height, int | float) or not 0 < height <= 1:
             raise PolicyError("policy-bad-value", file=which, key="person.recognisable_height", valid="0 < n <= 1")
+        unreadable = text.get("unreadable")
+        if unreadable not in UNREADABLE_WHERE:
+            raise PolicyError("policy-bad-value", file=which, key="text.unreadable", valid=", ".join(UNREADABLE_WHERE))
         words = text.get("allow", [])
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise PolicyError("policy-bad-value", file=which, key="text.allow", valid='["word", ...]')
-        return cls(str(name), frozenset(redact), tuple(dict.fromkeys([*words, *allow])), body, float(height))
+        return cls(
+            str(name), frozenset(redact), tuple(dict.fromkeys([*words, *allow])), body, float(height), unreadable
+        )
 
 
 def _read(which: str | Path, depth: int = 0) -> dict:
@@ -126,23 +133,30 @@ class Decision:
     reasons: list[Reason] = field(default_factory=list)
 
 
-def action(finding: Finding, policy: Policy, keep: frozenset[str] = frozenset(), worn: bool = True) -> str:
+def action(finding: Finding, policy: Policy, keep: frozenset[str] = frozenset(), legible: bool = True) -> str:
     """What happens to one finding: faces and heads are redacted unless the user keeps faces,
-    text is redacted when the policy lists its label (text that could not be read only where it
-    is `worn`: a badge or wristband may be readable to a person), bodies, hands and feet are kept."""
+    text is redacted when the policy lists its label (text that could not be read only where a
+    person might still read it: `legible`), bodies, hands and feet are kept."""
     if finding.kind in HIDES_FACE:
         return "kept" if "face" in keep else "redacted"
     if finding.kind == "text":
         listed = finding.label in policy.redact_text
-        return "redacted" if listed and (worn or finding.label != "unreadable") else "kept"
+        return "redacted" if listed and (legible or finding.label != "unreadable") else "kept"
     return "kept"
 
 
-def _worn(text: Finding, findings: list[Finding], height: int) -> bool:
-    """Whether text could be worn: small (a line under SMALL_TEXT of the photo's height) and on
-    someone, on a body or where a badge would be below a face."""
+def _legible(text: Finding, findings: list[Finding], height: int, policy: Policy) -> bool:
+    """Whether a line the reader could not read might still be read by a person: a small one (under
+    SMALL_TEXT of the photo's height, such as a plate or a badge the camera saw small), anywhere in
+    the photo (policy "small") or only on someone (policy "worn": a badge or wristband). Large
+    unreadable text is lettering, a pattern or a texture."""
     if min(text.box[2], text.box[3]) > SMALL_TEXT * height:
         return False
+    return policy.unreadable == "small" or _worn(text, findings)
+
+
+def _worn(text: Finding, findings: list[Finding]) -> bool:
+    """Whether text is on someone: on a body or where a badge would be, below a face."""
     for f in findings:
         x, y, w, h = f.box
         if f.kind == "person" and overlap(text.box, f.box):
@@ -163,7 +177,7 @@ def decide(
     forms do not cover publishing on `channel` ([] when they all do; None when no form was named)."""
     faces = [f for f in findings if f.kind == "face"]
     # a head where a face was found adds nothing: the face's own redaction hides it
-    acted = [f.with_action(action(f, policy, keep, f.label != "unreadable" or _worn(f, findings, height)))
+    acted = [f.with_action(action(f, policy, keep, f.label != "unreadable" or _legible(f, findings, height, policy)))
              for f in findings
              if f.kind != "head" or not any(_same_place(f, face) for face in faces)]  # fmt: skip
     faces = [f for f in acted if f.kind == "face"]

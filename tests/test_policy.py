@@ -33,7 +33,7 @@ def texts(decision: policy.Decision, lang: str = "en") -> list[str]:
     return [r.text(lang) for r in decision.reasons]
 
 
-def test_presets_load_and_differ_only_in_what_a_visible_body_means():
+def test_presets_load_and_differ_in_what_a_visible_body_and_unreadable_text_mean():
     assert STRICT.name == "strict" and STANDARD.name == "standard"
     assert STRICT.recognisable_body == "needs-consent" and STANDARD.recognisable_body == "anonymized"
     assert STRICT.redact_text == STANDARD.redact_text
@@ -109,6 +109,7 @@ def test_a_policy_file_starts_from_a_preset_and_changes_what_it_lists(tmp_path):
         ('[text]\nredact = ["names"]\n', "text.redact"),
         ('[person]\nrecognisable_body = "ok"\n', "person.recognisable_body"),
         ("[person]\nrecognisable_height = 2\n", "person.recognisable_height"),
+        ('[text]\nunreadable = "everywhere"\n', "text.unreadable"),
         ('preset = "lenient"\n', "preset"),
     ],
 )
@@ -131,15 +132,16 @@ def test_the_cli_refuses_an_unknown_policy_in_the_users_language(tmp_path, portr
     assert result.exit_code == 2 and "cannot be read" in result.output
 
 
-def test_text_that_could_not_be_read_is_redacted_only_where_someone_wears_it():
+def test_small_text_that_could_not_be_read_is_redacted_anywhere_under_strict_on_someone_under_standard():
     blur_on_badge = finding("text", (430, 400, 60, 20), "unreadable")  # below the face, on the body
-    blur_far_away = finding("text", (1500, 100, 60, 20), "unreadable")  # a sign in the distance
-    d = decide([FACE, BODY, blur_on_badge, blur_far_away], [], HEIGHT, STANDARD)
-    assert [f.action for f in d.findings if f.kind == "text"] == ["redacted", "kept"]
+    blur_far_away = finding("text", (1500, 100, 60, 20), "unreadable")  # a plate down the street
     large_blur = finding("text", (400, 300, 200, 300), "unreadable")  # on the body, but no badge is this big
-    assert decide([FACE, BODY, large_blur], [], HEIGHT, STANDARD).findings[-1].action == "kept"
-    alone = decide([blur_far_away], [], HEIGHT, STRICT)  # a cat's eyes taken for text: left alone
-    assert alone.findings[0].action == "kept" and alone.verdict == "no-people"
+    photo = [FACE, BODY, blur_on_badge, blur_far_away, large_blur]
+    for preset, actions in ((STANDARD, ["redacted", "kept", "kept"]), (STRICT, ["redacted", "redacted", "kept"])):
+        assert [f.action for f in decide(photo, [], HEIGHT, preset).findings if f.kind == "text"] == actions
+    alone = decide([blur_far_away], [], HEIGHT, STRICT)  # redacted, and text alone is still no one
+    assert alone.findings[0].action == "redacted" and alone.verdict == "no-people"
+    assert STRICT.unreadable == "small" and STANDARD.unreadable == "worn"
 
 
 @pytest.fixture(scope="module")

@@ -214,6 +214,21 @@ def test_a_tilted_out_of_focus_badge_on_a_12_megapixel_photo(text):
     assert [f.label for f in covering(findings, (2300 + left, 2400 + top, right - left, bottom - top))] == ["name"]
 
 
+@pytest.mark.parametrize("size", [14, 28])
+def test_a_licence_plate_is_redacted_with_its_frame(text, size):
+    image = Image.open(SAMPLES / "coffee.png").convert("RGB").resize((1200, 800))
+    draw = ImageDraw.Draw(image)
+    left, top, right, bottom = draw.textbbox((700, 600), "AB-123-C", font=font(size))
+    pad, strip = round(0.25 * (bottom - top)), round(0.8 * (bottom - top))  # a Dutch plate: 52 x 11 cm, 7.5 cm
+    whole = (left - strip, top - pad, right - left + strip + pad, bottom - top + 2 * pad)  # letters, blue EU strip
+    draw.rectangle((left - strip, top - pad, right + pad, bottom + pad), fill=(250, 200, 0), outline="black", width=2)
+    draw.rectangle((left - strip, top - pad, left - pad, bottom + pad), fill=(0, 50, 150))
+    draw.text((700, 600), "AB-123-C", font=font(size), fill="black")
+    findings = text.detect(np.asarray(image))
+    assert [f.label for f in covering(findings, whole)] == ["plate"], (whole, findings)
+    assert_nothing_said(findings, ["AB", "123"])
+
+
 def test_a_care_document_is_found_line_by_line(text):
     image = Image.open(SAMPLES / "coffee.png").convert("RGB")
     lines = ["Anna de Vries", "geb. 12-03-1941", "BSN 111222333", "Paracetamol 500 mg", "3x per dag na het eten"]

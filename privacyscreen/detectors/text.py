@@ -33,6 +33,7 @@ REC_HEIGHT, REC_MIN_WIDTH = 48, 320  # recognition input
 # read right scored 0.87-1.0; textures, chalk and blurred signs 0.05-0.77, distant signs read in part 0.72-0.81.
 READABLE = 0.8
 MARGIN = 0.15  # a finding's box grows by this share of the line height on every side
+PLATE_FRAME = 0.25  # characters fill about 2/3 of a plate's height: a plate grows this much more, frame included
 PERSONAL = {"name", "date", "phone", "email", "number", "bsn", "plate"}
 
 
@@ -73,6 +74,10 @@ class Text:
             label = classify(said, self.allow) if said else "unreadable"
             if label in PERSONAL:
                 whole = reduce(union_box, (boxes[i] for i in row))
+                if label == "plate":
+                    grow = PLATE_FRAME * max(heights[i] for i in row)
+                    x, y, w, h = whole
+                    whole = clip(to_box(x - grow, y - grow, w + 2 * grow, h + 2 * grow), width, height)
                 findings.append(Finding("text", whole, max(scores[i] for i in row), self.name, label=label))
                 line_heights.append(max(heights[i] for i in row))
                 continue
