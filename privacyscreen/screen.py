@@ -197,8 +197,9 @@ class Screener:
         self, result: Screening, pic: photo.Photo, pixels: np.ndarray, findings: list[Finding], dest: Path
     ) -> list[Reason]:
         """Write the safe crops of a photo next to `dest`, each added to `result.outputs` as soon as
-        it is written; every crop is screened again as a photo of its own and written only when
-        nothing in it is identifying. Returns what the user is told about them."""
+        it is written; every crop is screened again as a photo of its own and written only when its
+        verdict is safe and nothing in it would be redacted but small text no one could read (a
+        label, a texture), which is redacted in it. Returns what the user is told about them."""
         made: list[Output] = []
         failed = 0
         proposals = compose.propose(findings, pic.width, pic.height, self.settings.aspects)
@@ -209,9 +210,11 @@ class Screener:
                 x, y, w, h = c.crop
                 crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
                 again = policy.decide(self.find(crop), [], h, self.settings.policy)
-                if again.verdict not in policy.SAFE or any(f.action == "redacted" for f in again.findings):
+                redacted = [f for f in again.findings if f.action == "redacted"]
+                if again.verdict not in policy.SAFE or any(f.label != "unreadable" for f in redacted):
                     failed += 1
                     continue
+                crop = redact.apply(crop, again.findings, self.settings.style, self.settings.shape)
                 named = dest.with_name(f"{dest.stem}.{subject}")
                 target, digest = self.write(crop, pic, policy.RELEASE[policy.NO_PEOPLE], named, result.source)
                 made.append(Output(target, "composition", digest, subject, c.crop))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privacyscreen import compose
 from privacyscreen.findings import Finding, overlap
+from privacyscreen.policy import Policy
 
 
 def finding(kind: str, box, label: str = "", action: str = "pending") -> Finding:
@@ -104,8 +106,8 @@ def compose_on(screener, path, findings, tmp_path):
 
 
 def test_a_crop_is_screened_again_and_not_written_when_a_face_shows(screener, portrait, tmp_path):
-    """The astronaut's face left out of the findings: every crop around her hand shows it, and
-    screening the crop again finds it."""
+    """The astronaut's face left out of the findings: every crop around her hand shows it or the
+    name on her suit, and screening the crop again finds them."""
     result, said = compose_on(screener, portrait, [finding("hand", (200, 330, 70, 60))], tmp_path)
     assert result.outputs == [] and not list(tmp_path.rglob("*.png"))
     assert said[0].endswith("crop(s) not used: screened again, they still showed something identifying")
@@ -124,6 +126,33 @@ def test_a_clear_crop_is_written_rebuilt_and_sealed(screener, no_people, tmp_pat
     x, y, w, h = output.crop
     assert Image.open(output.path).size == (w, h) and overlap(output.crop, hand.box) == hand.box[2] * hand.box[3]
     assert write.sealed_release(output.path.read_bytes()) == "not-applicable"
+
+
+def test_small_text_no_one_can_read_is_redacted_in_a_crop_under_strict(screener, no_people, tmp_path, monkeypatch):
+    """A blurred label next to the hands, not among the findings the crop was planned around:
+    screening the crop again finds it, and under strict the composition is written with it redacted."""
+    from dataclasses import replace
+
+    from PIL import Image, ImageFilter
+
+    from .test_text import card
+
+    monkeypatch.setattr(screener, "settings", replace(screener.settings, policy=Policy.load("strict")))
+    image = Image.open(no_people).convert("RGB").resize((1200, 800))
+    x, y, w, h = card(image, "Anna de Vries", 450, 520, 8)
+    label = (x - 6, y - 6, x + w + 6, y + h + 6)
+    image.paste(image.crop(label).filter(ImageFilter.GaussianBlur(1.5)), label[:2])
+    path = tmp_path / "coffee_and_label.png"
+    image.save(path)
+    result, said = compose_on(screener, path, [finding("hand", (300, 300, 200, 160))], tmp_path)
+    [output] = result.outputs
+    cx, cy = output.crop[:2]
+    assert overlap(output.crop, (x, y, w, h)) == w * h  # the label is in the crop
+    written = np.asarray(Image.open(output.path).convert("RGB"), dtype=int)
+    blurred = np.asarray(image, dtype=int)[cy : cy + written.shape[0], cx : cx + written.shape[1]]
+    changed = np.abs(written - blurred).max(axis=2) > 8
+    assert changed[y - cy : y - cy + h, x - cx : x - cx + w].mean() > 0.5  # redacted where the label is
+    assert changed.mean() < 0.1  # and nowhere much else
 
 
 def test_a_portrait_without_hands_gets_no_composition_and_says_why(tmp_path, portrait):
