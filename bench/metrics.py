@@ -341,6 +341,9 @@ def score(truth: dict[str, dict], pred: dict, people_free_verdicts: Iterable[str
         },
         "false_detections": fd_all,
         "false_detections_per_photo": fd_all / n if n else None,
+        "photos_with_false_detections": sorted(
+            ((len(m["false_detections"]), name) for name, m in per_image.items() if m["false_detections"]), reverse=True
+        ),
         "people_free_photos": n_free,
         "false_detections_per_people_free_photo": fd_free / n_free if n_free else None,
         "people_photos_called_free": {
@@ -370,6 +373,11 @@ def _num(x, fmt="{:.2f}") -> str:
     return "–" if x is None else fmt.format(x)
 
 
+def _false_photos(r: dict) -> str:
+    found = r["photos_with_false_detections"]
+    return f"{len(found)}/{r['photos']}" + (f" ({found[0][0]}: {Path(found[0][1]).name})" if found else "")
+
+
 def markdown_table(results: list[dict]) -> str:
     head = "| metric | " + " | ".join(r["tool"] for r in results) + " |"
     sep = "| --- |" + " --- |" * len(results)
@@ -389,6 +397,7 @@ def markdown_table(results: list[dict]) -> str:
     row("recall, profile or covered faces", lambda r: _pct(r["recall"]["profile_or_covered"]))
     row("recall, all findable faces", lambda r: _pct(r["recall"]["all_findable"]))
     row("false detections per photo (all photos)", lambda r: _num(r["false_detections_per_photo"]))
+    row("photos with a false detection (most in one photo)", _false_photos)
     row(
         "false detections per people-free photo",
         lambda r: _num(r["false_detections_per_people_free_photo"]) + f" (n={r['people_free_photos']})",
@@ -657,6 +666,7 @@ def _selfcheck() -> None:
     assert r["recall"]["profile_or_covered"]["total"] == 1
     assert r["false_detections"] == 2 and r["false_detections_per_people_free_photo"] == 2.0
     close(r["false_detections_per_photo"], 2 / 3)
+    assert r["photos_with_false_detections"] == [(2, "c.jpg")] and "1/3 (2: c.jpg)" in markdown_table([r])
     assert r["people_photos_called_free"] == {"count": 1, "of": 2, "rule": r["people_photos_called_free"]["rule"]}
     df = {"tool": "deface", "verdicts": False, "images": {"a.jpg": {"boxes": []}, "b.jpg": {"boxes": []}}}
     r = score(truth, df)
