@@ -14,7 +14,9 @@
   birth marker with a year ("geb. 1941", "geboren", "born", "b.").
 * plate: a licence plate: two or three groups of 1-3 letters or digits joined by dashes or
   spaces (spaces only when the plate is the whole line), 6 to 8 characters in all, with both
-  letters and digits (AB-123-C, 12-ABC-3, 1-ABC-23; old sidecodes like XX-99-99 too).
+  letters and digits (AB-123-C, 12-ABC-3, 1-ABC-23; old sidecodes like XX-99-99 too); or a
+  whole line that is a code in capitals and digits, 5 to 10 of them with at least two digits
+  (MH14CS1938, "51F 888.26" as the two lines of a plate read together).
 * number: a room, client or ID number: "Kamer 12", "kamer 3b", "room 4", "cliëntnr 4471",
   "ID 12345", "bed 2"; or a bare number of 4 or more digits that is not a year (1900-2099).
   Shorter bare numbers (a clock, a price, a page) are general.
@@ -70,6 +72,7 @@ DATES = [
 ]
 PLATE = re.compile(r"(?<![\w-])[A-Z0-9]{1,3}([-·][A-Z0-9]{1,3}){1,2}(?![\w-])")
 PLATE_LINE = re.compile(r"[A-Z0-9]{1,3}( [A-Z0-9]{1,4}){1,2}")  # with spaces: only as the whole line
+CODE_LINE = re.compile(r"[A-Z0-9]+([-. ·][A-Z0-9]+)*")  # a whole line of capitals and digits
 NUMBER = re.compile(rf"\b({NUMBER_WORDS})\.?\s*[:#]?\s*\d+[a-z]?\b", re.I)
 BARE_NUMBER = re.compile(r"(?<![\d,.])\d{4,}[a-z]?(?![\d,.])", re.I)
 SENTENCE = 8  # words; longer lines are text, not banners or signs
@@ -106,7 +109,11 @@ def classify(text: str, allow: tuple[str, ...] = ()) -> str:
     if any(p.search(line) for p in DATES):
         return "date"
     upper = line.upper()
-    if any(_plate(m.group()) for m in PLATE.finditer(upper)) or (PLATE_LINE.fullmatch(upper) and _plate(upper)):
+    if (
+        any(_plate(m.group()) for m in PLATE.finditer(upper))
+        or (PLATE_LINE.fullmatch(upper) and _plate(upper))
+        or (CODE_LINE.fullmatch(line) and _code(line) and not NUMBER.search(line))
+    ):
         return "plate"
     if NUMBER.search(line) or any(not YEAR.fullmatch(n.group()) for n in BARE_NUMBER.finditer(line)):
         return "number"
@@ -145,6 +152,11 @@ def _phone(group: str) -> bool:
 def _plate(candidate: str) -> bool:
     chars = re.sub(r"[- ·]", "", candidate)
     return 6 <= len(chars) <= 8 and any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars)
+
+
+def _code(line: str) -> bool:
+    chars = [c for c in line if c.isalnum()]
+    return 5 <= len(chars) <= 10 and sum(c.isdigit() for c in chars) >= 2 and any(c.isalpha() for c in chars)
 
 
 def _tokens(line: str) -> list[str]:

@@ -66,6 +66,9 @@ def test_an_invalid_bsn_fails_the_eleven_test(number):
         ("12-ABC-3", "plate"),
         ("1-ABC-23", "plate"),
         ("XX-99-99", "plate"),
+        ("MH14CS1938", "plate"),
+        ("51F 888.26", "plate"),
+        ("A4 papier", "general"),
         ("Kamer 12", "number"),
         ("kamer 3b", "number"),
         ("room 4", "number"),
@@ -116,6 +119,18 @@ def test_lines_that_continue_one_another_form_a_row_in_reading_order():
 def test_a_plate_read_in_pieces_is_a_plate_together():
     assert [classify(piece) for piece in ("AD", "KB", "799")] == ["name", "name", "general"]
     assert classify("AD KB 799") == classify("KRW 301") == "plate"
+
+
+def test_a_plate_on_two_lines_is_one_plate():
+    from privacyscreen.detectors.text import two_line_plates
+
+    boxes = [(100, 100, 60, 24), (96, 126, 70, 26), (300, 100, 60, 24)]  # "51F" over "888.26"; a sign beside
+    heights = [20, 22, 20]
+    words = ["51F", "888.26", "EXIT"]
+    assert sorted(two_line_plates([[0], [1], [2]], boxes, heights, words)) == [[0, 1], [2]]
+    assert sorted(two_line_plates([[0], [1], [2]], boxes, heights, ["59", "Koffie", "EXIT"])) == [[0], [1], [2]]
+    far_below = [(100, 100, 60, 24), (96, 200, 70, 26)]
+    assert sorted(two_line_plates([[0], [1]], far_below, heights[:2], words[:2])) == [[0], [1]]
 
 
 def test_stacked_lines_are_a_document_but_words_on_one_row_are_not():

@@ -69,7 +69,7 @@ class Text:
         # The detector often splits one row ("AD KB 799", "EMT MADRID"): label what a row says together;
         # a personal row becomes one finding, so the gaps between its words are redacted too.
         findings, line_heights = [], []
-        for row in rows(boxes, heights):
+        for row in two_line_plates(rows(boxes, heights), boxes, heights, words):
             said = " ".join(words[i] for i in row if words[i] is not None)
             label = classify(said, self.allow) if said else "unreadable"
             if label in PERSONAL:
@@ -187,6 +187,34 @@ def rows(boxes: list[tuple], heights: list[float]) -> list[list[int]]:
         return tall <= 1.5 * min(heights[i], heights[j]) and level and gap < 1.5 * tall
 
     return [sorted(row, key=lambda i: boxes[i][0]) for row in groups(len(boxes), linked)]
+
+
+def two_line_plates(
+    found: list[list[int]], boxes: list[tuple], heights: list[float], words: list[str | None]
+) -> list[list[int]]:
+    """`found` rows with each pair that is a plate on two lines (motorbikes, many cars in Asia) joined
+    into one row: two short rows of similar height, one right below the other, read as a plate together."""
+    box = [reduce(union_box, (boxes[i] for i in row)) for row in found]
+    said = [" ".join(words[i] for i in row if words[i] is not None) for row in found]
+    tall = [max(heights[i] for i in row) for row in found]
+
+    def stacked(a: int, b: int) -> bool:
+        (ax, ay, aw, ah), (bx, by, bw, _) = box[a], box[b]
+        side_by_side = min(ax + aw, bx + bw) - max(ax, bx) >= 0.5 * min(aw, bw)
+        below = abs(by - (ay + ah)) < 0.5 * max(tall[a], tall[b]) + MARGIN * (tall[a] + tall[b])
+        short = all(0 < sum(c.isalnum() for c in said[i]) <= 7 for i in (a, b))
+        return side_by_side and below and short and max(tall[a], tall[b]) <= 1.5 * min(tall[a], tall[b])
+
+    joined, used = [], set()
+    for a in sorted(range(len(found)), key=lambda i: box[i][1]):
+        for b in range(len(found)):
+            if {a, b} & used or a == b or not stacked(a, b):
+                continue
+            if classify(f"{said[a]} {said[b]}") == "plate":
+                joined.append(found[a] + found[b])
+                used |= {a, b}
+                break
+    return joined + [row for i, row in enumerate(found) if i not in used]
 
 
 def documents(findings: list[Finding], heights: list[float]) -> list[Finding]:
