@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import photo, policy, write
-from .messages import LANGUAGES, default_language, shown
+from .messages import LANGUAGES, default_language, language_of, say, shown, speak
 from .policy import Policy, PolicyError, Reason
 from .screen import Screener, Settings
 
@@ -52,11 +52,14 @@ def problems(path: Path, screener: Screener) -> list[Reason]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="privacyscreen check", description=__doc__.splitlines()[0])
-    parser.add_argument("filenames", nargs="*", type=Path, help="photos to check")
-    parser.add_argument("--lang", choices=LANGUAGES, default=default_language(), help="language of messages")
-    parser.add_argument("--policy", default="strict", help="strict, standard or a policy file (TOML)")
-    parser.add_argument("--allow", action="append", default=[], help="a word that may stay readable (repeatable)")
+    argv = sys.argv[1:] if argv is None else argv
+    lang = language_of(argv)  # of --help and argparse's own words too
+    speak(lang)
+    parser = argparse.ArgumentParser(prog="privacyscreen check", description=say("help-check-description", lang))
+    parser.add_argument("filenames", nargs="*", type=Path, help=say("help-check-filenames", lang))
+    parser.add_argument("--lang", choices=LANGUAGES, default=default_language(), help=say("help-check-lang", lang))
+    parser.add_argument("--policy", default="strict", help=say("help-check-policy", lang))
+    parser.add_argument("--allow", action="append", default=[], help=say("help-check-allow", lang))
     args = parser.parse_args(argv)
     failed = 0
     if not args.filenames:

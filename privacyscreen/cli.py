@@ -6,6 +6,7 @@ Exit codes: 0 every photo screened, 1 some could not be, 2 usage error.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
@@ -18,23 +19,33 @@ from . import __version__, consent, models, redact, report, screen, write
 from . import check as check_photos
 from . import compose as composition
 from . import watch as drop_folder
-from .messages import LANGUAGES, default_language, say, shown
+from .messages import LANGUAGES, language_of, say, shown, speak
 from .policy import ERROR, Policy, PolicyError
 
-lang_option = click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default=default_language,
-    show_default="from locale",
-    help="Language of messages (en, nl).",
-)
+# Decided once, before the commands below are built: their --help, and click's own words, speak it.
+HELP_LANGUAGE = language_of(sys.argv[1:])
+speak(HELP_LANGUAGE)
+
+
+def help_text(code: str, **params: object) -> str:
+    """A text of --help (a code in the catalogs) in the language of this run."""
+    return say(code, HELP_LANGUAGE, **params)
+
+
+def lang_option(expose_value: bool = True):
+    """--lang. Groups take it too (expose_value False), so it may stand anywhere on the command line:
+    language_of finds it there, for --help and as the default of the command that runs."""
+    return click.option(
+        "--lang", type=click.Choice(LANGUAGES), default=lambda: language_of(sys.argv[1:]),
+        show_default=help_text("help-default-locale"), expose_value=expose_value, help=help_text("help-lang"),
+    )  # fmt: skip
 
 
 def register_option(f):
     return click.option(
         "--register", "register_path", type=click.Path(path_type=Path, dir_okay=False),
-        default=consent.default_path, show_default=f"${consent.ENV} or ~/.local/share/privacyscreen/consent.sqlite",
-        help="The consent register (an SQLite file, readable by its owner only).",
+        default=consent.default_path, show_default=help_text("help-default-register", env=consent.ENV),
+        help=help_text("help-register"),
     )(f)  # fmt: skip
 
 
@@ -46,12 +57,12 @@ def policy_options(f):
         return value
 
     f = click.option(
-        "--allow", multiple=True, metavar="WORD", callback=load, expose_value=False,
-        help="A word or hashtag that may stay readable, such as the organisation's name (repeat).",
+        "--allow", multiple=True, metavar=help_text("help-metavar-word"), callback=load, expose_value=False,
+        help=help_text("help-allow"),
     )(f)  # fmt: skip
     return click.option(
         "--policy", default="strict", show_default=True, callback=load, expose_value=False,
-        help="What is redacted and which verdict follows: strict, standard or a policy file (TOML).",
+        help=help_text("help-policy"),
     )(f)  # fmt: skip
 
 
@@ -92,78 +103,78 @@ def open_register(path: Path, lang: str) -> consent.Register:
         return consent.Register(path)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(help=help_text("help-main"), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="privacyscreen")
+@lang_option(expose_value=False)
 def main() -> None:
-    """Screen workplace photos before they are shared: find faces, make them unrecognisable,
-    remove identifying metadata, and report a verdict per photo."""
+    pass
 
 
-@main.command()
+@main.command(help=help_text("help-run"))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for the safe copies (created if needed). Originals are never changed.",
+    help=help_text("help-run-out"),
 )
 @click.option(
     "--report",
     "report_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="JSON report file [default: OUT/privacyscreen-report.json].",
+    help=help_text("help-run-report"),
 )
 @click.option(
     "--style",
     type=click.Choice(redact.STYLES),
     default="blur",
     show_default=True,
-    help="How faces are made unrecognisable.",
+    help=help_text("help-run-style"),
 )
 @click.option(
     "--shape",
     type=click.Choice(redact.SHAPES),
     default="ellipse",
     show_default=True,
-    help="Shape of the redacted area.",
+    help=help_text("help-run-shape"),
 )
 @click.option(
     "--html",
     "html_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write a self-contained HTML page with thumbnails of the safe copies.",
+    help=help_text("help-run-html"),
 )
 @click.option(
     "--keep",
     type=click.Choice(["faces"]),
     multiple=True,
-    help="Keep faces visible: the photo then needs a valid consent form (--consent) for --channel.",
+    help=help_text("help-run-keep"),
 )
-@click.option("--consent", "consents", multiple=True, metavar="ID", help="Consent form of a person kept (repeat).")
-@click.option("--channel", type=click.Choice(consent.CHANNELS), help="Where the photo will be published.")
+@click.option("--consent", "consents", multiple=True, metavar="ID", help=help_text("help-run-consent"))
+@click.option("--channel", type=click.Choice(consent.CHANNELS), help=help_text("help-run-channel"))
 @register_option
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=os.cpu_count() or 1,
-    show_default="number of cores",
-    help="Photos screened in parallel, each worker loading the models once.",
+    show_default=help_text("help-default-cores"),
+    help=help_text("help-run-jobs"),
 )
 @click.option(
     "--compose", is_flag=True,
-    help="Also write crops that show hands, feet or the table and nobody's identity (NAME.hands.jpg ...).",
+    help=help_text("help-run-compose"),
 )  # fmt: skip
 @click.option(
     "--aspect", "aspects", type=click.Choice(list(composition.ASPECTS)), multiple=True,
-    help="Aspect ratio of compositions (repeat) [default: all].",
+    help=help_text("help-run-aspect"),
 )  # fmt: skip
 @click.option(
-    "--time-limit", type=click.FloatRange(min=0), default=300, show_default=True, metavar="SECONDS",
-    help="A photo that takes longer gets the verdict error (0: no limit).",
+    "--time-limit", type=click.FloatRange(min=0), default=300, show_default=True,
+    metavar=help_text("help-metavar-seconds"), help=help_text("help-run-time-limit"),
 )  # fmt: skip
 @policy_options
-@lang_option
+@lang_option()
 def run(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -181,8 +192,6 @@ def run(
     time_limit: float,
     lang: str,
 ) -> None:
-    """Screen photos and folders (recursively) and write safe copies under OUT
-    (photos that still need consent under OUT/needs-consent)."""
     if keep and not channel:
         raise click.UsageError(say("usage-keep-channel", lang))
     if consents and not keep:
@@ -229,37 +238,36 @@ def run(
             raise SystemExit(1)
 
 
-@main.command()
+@main.command(help=help_text("help-watch"))
 @click.argument("inbox", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for ready/, rejected/ and originals/.",
+    help=help_text("help-watch-out"),
 )
-@click.option("--poll", is_flag=True, help="Poll instead of inotify (network shares, synced folders).")
+@click.option("--poll", is_flag=True, help=help_text("help-watch-poll"))
 @click.option(
     "--quiet-seconds",
     type=click.FloatRange(min=0),
     default=3.0,
     show_default=True,
-    help="A photo is taken once it has not changed for this long.",
+    help=help_text("help-watch-quiet-seconds"),
 )
 @click.option(
     "--settle-seconds",
     type=click.FloatRange(min=0),
     default=60.0,
     show_default=True,
-    help="A photo that does not decode is rejected only after this long without change.",
+    help=help_text("help-watch-settle-seconds"),
 )
-@click.option("--compose", is_flag=True, help="Also put crops of hands, feet or the table in ready/ (see run).")
+@click.option("--compose", is_flag=True, help=help_text("help-watch-compose"))
 @policy_options
-@lang_option
+@lang_option()
 def watch(
     inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_seconds: float, compose: bool, lang: str
 ) -> None:
-    """Watch a drop folder: every photo put in INBOX is screened; originals move to OUT/originals."""
     if inbox.resolve() == out_dir.resolve() or out_dir.resolve().is_relative_to(inbox.resolve()):
         raise click.UsageError(say("usage-out-inbox", lang))
     settings = screen.Settings(policy=load_policy(lang), compose=compose)
@@ -269,11 +277,11 @@ def watch(
         drop_folder.run_until_signalled(folder, poll)
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@main.command(help=help_text("help-check"), context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def check(args: tuple[str, ...]) -> None:
-    """Read-only check for pre-commit: exit 1 with a 'path: reason' line per unsafe photo."""
-    raise SystemExit(check_photos.main(list(args)))
+    # argparse reads the arguments after `check`; a --lang among them overrides one given before
+    raise SystemExit(check_photos.main(["--lang", language_of(sys.argv[1:]), *args]))
 
 
 def describe(form: consent.Form, lang: str) -> str:
@@ -293,38 +301,36 @@ def describe(form: consent.Form, lang: str) -> str:
     )  # fmt: skip
 
 
-@main.group("consent")
+@main.group("consent", help=help_text("help-consent"))
+@lang_option(expose_value=False)
 def consent_group() -> None:
-    """The consent register: signed consent forms (toestemmingsformulieren)."""
+    pass
 
 
-@consent_group.command("add")
+@consent_group.command("add", help=help_text("help-consent-add"))
 @click.argument("form_id")
-@click.option("--subject", required=True, help="Name or internal number of the person photographed.")
+@click.option("--subject", required=True, help=help_text("help-consent-add-subject"))
 @click.option(
     "--channel",
     "channels",
     multiple=True,
     required=True,
-    help=f"A channel the form covers (repeat): {', '.join(consent.CHANNELS)}.",
+    help=help_text("help-consent-add-channel", channels=", ".join(consent.CHANNELS)),
 )
 @click.option(
     "--scope",
     required=True,
-    help=f"These photos, this activity, or '{consent.UNRECOGNISABLE_ONLY}' (no recognisable photo).",
+    help=help_text("help-consent-add-scope", unrecognisable=consent.UNRECOGNISABLE_ONLY),
 )
-@click.option("--valid-from", required=True, help="First day the form is valid (YYYY-MM-DD).")
-@click.option("--valid-until", help="Last day the form is valid (YYYY-MM-DD); none for open-ended.")
-@click.option("--form-version", required=True, help="Version of the printed form that was signed.")
-@click.option("--representative", help="Name of the representative who signed for the subject.")
-@click.option(
-    "--role", type=click.Choice(consent.REPRESENTATIVE_ROLES), help="The representative's role under the Wzd."
-)
+@click.option("--valid-from", required=True, help=help_text("help-consent-add-valid-from"))
+@click.option("--valid-until", help=help_text("help-consent-add-valid-until"))
+@click.option("--form-version", required=True, help=help_text("help-consent-add-form-version"))
+@click.option("--representative", help=help_text("help-consent-add-representative"))
+@click.option("--role", type=click.Choice(consent.REPRESENTATIVE_ROLES), help=help_text("help-consent-add-role"))
 @register_option
-@lang_option
+@lang_option()
 def consent_add(form_id, subject, channels, scope, valid_from, valid_until, form_version, representative, role,
                 register_path, lang) -> None:  # fmt: skip
-    """Record a signed consent form."""
     with open_register(register_path, lang) as register, consent_errors(lang):
         form = consent.Form(
             form_id, subject, "representative" if representative or role else "subject", representative, role,
@@ -335,60 +341,55 @@ def consent_add(form_id, subject, channels, scope, valid_from, valid_until, form
         click.echo(describe(register.get(form_id), lang))
 
 
-@consent_group.command("list")
+@consent_group.command("list", help=help_text("help-consent-list"))
 @register_option
-@lang_option
+@lang_option()
 def consent_list(register_path: Path, lang: str) -> None:
-    """List every form in the register."""
     with open_register(register_path, lang) as register:
         for form in register.forms():
             click.echo(describe(form, lang))
 
 
-@consent_group.command("show")
+@consent_group.command("show", help=help_text("help-consent-show"))
 @click.argument("form_id")
 @register_option
-@lang_option
+@lang_option()
 def consent_show(form_id: str, register_path: Path, lang: str) -> None:
-    """Show one form."""
     with open_register(register_path, lang) as register, consent_errors(lang):
         click.echo(describe(register.get(form_id), lang))
 
 
-@consent_group.command("withdraw")
+@consent_group.command("withdraw", help=help_text("help-consent-withdraw"))
 @click.argument("form_id")
-@click.option("--by", required=True, help="Who withdrew the consent.")
-@click.option("--on", "on_date", help="Date of the withdrawal (YYYY-MM-DD) [default: today].")
+@click.option("--by", required=True, help=help_text("help-consent-withdraw-by"))
+@click.option("--on", "on_date", help=help_text("help-consent-withdraw-on"))
 @register_option
-@lang_option
+@lang_option()
 def consent_withdraw(form_id: str, by: str, on_date: str | None, register_path: Path, lang: str) -> None:
-    """Record that consent was withdrawn (nothing is deleted)."""
     with open_register(register_path, lang) as register, consent_errors(lang):
         when = consent.parse_date(on_date, "--on") if on_date else date.today()
         click.echo(describe(register.withdraw(form_id, when, by), lang))
 
 
-@consent_group.command("form")
+@consent_group.command("form", help=help_text("help-consent-form"))
 @click.option(
     "--out",
     "out_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default="toestemmingsformulier.html",
     show_default=True,
-    help="Where to write the form (HTML; print it or save it as PDF from a browser).",
+    help=help_text("help-consent-form-out"),
 )
-@lang_option
+@lang_option()
 def consent_form(out_path: Path, lang: str) -> None:
-    """Write a printable consent form with a tick box per channel."""
     write.write_atomic(consent.printable_form(lang).encode("utf-8"), out_path)
     click.echo(out_path)
 
 
-@consent_group.command("audit")
+@consent_group.command("audit", help=help_text("help-consent-audit"))
 @register_option
-@lang_option
+@lang_option()
 def consent_audit(register_path: Path, lang: str) -> None:
-    """Every withdrawn or expired form and the outputs made under it: posts to take down."""
     with open_register(register_path, lang) as register:
         for form, uses in register.audit(date.today()):
             click.echo(describe(form, lang))
@@ -396,14 +397,15 @@ def consent_audit(register_path: Path, lang: str) -> None:
                 click.echo(f"  {channel}: {shown(output)}")
 
 
-@main.group("models")
+@main.group("models", help=help_text("help-models"))
+@lang_option(expose_value=False)
 def models_group() -> None:
-    """Inspect the bundled detection models."""
+    pass
 
 
-@models_group.command("verify")
+@models_group.command("verify", help=help_text("help-models-verify"))
+@lang_option(expose_value=False)
 def models_verify() -> None:
-    """Check every bundled model file against its checksum in the manifest."""
     problems = models.verify()
     for name, problem in problems.items():
         click.echo(f"{name}: {problem or 'ok'}")

@@ -1,18 +1,24 @@
 """Every sentence a user sees, in English and Dutch, looked up by a short code in gettext
 catalogs: privacyscreen/locale/{en,nl}/LC_MESSAGES/privacyscreen.po (msgid = the code). After
-editing a .po file, compile it: `pybabel compile -d privacyscreen/locale -D privacyscreen`.
+editing a .po file, compile it: `pybabel compile -d privacyscreen/locale -D "privacyscreen click-argparse"`.
+
+The words click and argparse print themselves ("Usage:", "Options", "[required]", their errors)
+are in a second catalog, locale/nl/LC_MESSAGES/click-argparse.po, whose msgids are their English.
 """
 
 from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("en", "nl")
 
 LOCALE = Path(__file__).resolve().parent / "locale"
+
+FRAMEWORK_DOMAIN = "click-argparse"
 
 
 @cache
@@ -34,6 +40,28 @@ def default_language() -> str:
         if value:
             return "nl" if value.lower().startswith("nl") else "en"
     return "en"
+
+
+def language_of(argv: Sequence[str]) -> str:
+    """The language of this run: the last `--lang X` or `--lang=X` anywhere on the command line
+    (also after --help), else the locale's. Known before click parses anything, so --help can
+    speak it."""
+    chosen = default_language()
+    for arg, following in zip(argv, [*argv[1:], ""]):
+        name, equals, value = arg.partition("=")
+        value = value if equals else following
+        if name == "--lang" and value in LANGUAGES:
+            chosen = value
+    return chosen
+
+
+def speak(lang: str) -> None:
+    """Have click and argparse print their own words in `lang`. They translate with the standard
+    library's global gettext, which takes its catalog from the global text domain and its
+    language from $LANGUAGE; English is their own text."""
+    os.environ["LANGUAGE"] = lang
+    gettext.bindtextdomain(FRAMEWORK_DOMAIN, LOCALE)
+    gettext.textdomain(FRAMEWORK_DOMAIN)
 
 
 def say(code: str, lang: str = "en", **params: object) -> str:

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import re
 import string
+from pathlib import Path
 
+import click
 import pytest
+from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from privacyscreen import photo, policy
-from privacyscreen.messages import LANGUAGES, LOCALE, say
+from privacyscreen.messages import FRAMEWORK_DOMAIN, LANGUAGES, LOCALE, say
 
 PACKAGE = LOCALE.parent
 
 
-def po(lang: str):
-    with open(LOCALE / lang / "LC_MESSAGES" / "privacyscreen.po", "rb") as f:
+def po(lang: str, domain: str = "privacyscreen"):
+    with open(LOCALE / lang / "LC_MESSAGES" / f"{domain}.po", "rb") as f:
         return read_po(f, locale=lang)
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_compiled_catalogs_are_up_to_date(lang):
+@pytest.mark.parametrize("path", sorted(LOCALE.glob("*/LC_MESSAGES/*.po")), ids=lambda p: f"{p.parts[-3]}/{p.stem}")
+def test_the_compiled_catalogs_are_up_to_date(path):
     compiled = io.BytesIO()
-    write_mo(compiled, po(lang))
-    assert (LOCALE / lang / "LC_MESSAGES" / "privacyscreen.mo").read_bytes() == compiled.getvalue(), (
-        "run: pybabel compile -d privacyscreen/locale -D privacyscreen"
+    write_mo(compiled, po(path.parts[-3], path.stem))
+    assert path.with_suffix(".mo").read_bytes() == compiled.getvalue(), (
+        f'run: pybabel compile -d privacyscreen/locale -D "privacyscreen {FRAMEWORK_DOMAIN}"'
     )
 
 
@@ -41,11 +45,26 @@ def test_dutch_and_english_have_the_same_messages_and_placeholders():
 
 def test_every_code_the_package_uses_is_translated():
     source = "\n".join(p.read_text() for p in PACKAGE.rglob("*.py"))
-    codes = set(re.findall(r'(?:say|Reason|(?!Photo)[A-Z][a-z]+Error)\(\s*"([a-z0-9-]+)"', source))
+    codes = set(re.findall(r'(?:say|help_text|Reason|(?!Photo)[A-Z][a-z]+Error)\(\s*"([a-z0-9-]+)"', source))
     codes |= {f"error-{c}" for c in re.findall(r'PhotoError\(\s*"([a-z0-9-]+)"', source)}
     codes |= set(re.findall(r'found\.append\("([a-z0-9-]+)"\)', source)) | set(photo.IDENTIFYING_EXIF)
     codes |= set(policy.VERDICTS) | {"error-verify", "error-write", "error-internal"}
-    assert len(codes) > 35
+    assert len(codes) > 35 and {"help-main", "help-run-out", "help-check-description"} <= codes
     english = {m.id for m in po("en") if m.id}
     assert codes <= english, codes - english
     assert say("reason-faces-redacted", "nl", count=2) == "2 gezicht(en) onherkenbaar gemaakt"
+
+
+def test_click_and_argparse_say_every_word_of_their_dutch_catalog():
+    """Each msgid of the click-argparse catalog is a string click or argparse translates, word for
+    word, so a renamed string fails here instead of silently turning English; placeholders are kept."""
+    sources = [*Path(click.__file__).parent.glob("*.py"), Path(argparse.__file__)]
+    theirs = {message for path in sources for _, message, _, _ in extract_from_file("python", path)}
+    ours = {m.id: m.string for m in po("nl", FRAMEWORK_DOMAIN) if m.id}
+    assert {"Usage:", "Options", "Show this message and exit.", "default: {default}", "required"} <= ours.keys()
+    assert {"usage: ", "options", "show this help message and exit"} <= ours.keys()
+    placeholders = lambda text: sorted(re.findall(r"\{[^}]*\}|%\(\w+\)\w|%\w", text))  # noqa: E731
+    for msgid, dutch in ours.items():
+        assert msgid in theirs, msgid
+        for english, translated in zip(msgid, dutch) if isinstance(msgid, tuple) else [(msgid, dutch)]:
+            assert translated and placeholders(english) == placeholders(translated), msgid
