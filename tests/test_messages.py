@@ -55,6 +55,9 @@ def test_every_code_the_package_uses_is_translated():
     assert say("reason-faces-redacted", "nl", count=2) == "2 gezicht(en) onherkenbaar gemaakt"
 
 
+SINCE_CLICK_8_5 = {"Positional arguments"}  # a help section click 8.5 added; earlier clicks (>= 8.1) lack it
+
+
 def test_click_and_argparse_say_every_word_of_their_dutch_catalog():
     """Each msgid of the click-argparse catalog is a string click or argparse translates, word for
     word, so a renamed string fails here instead of silently turning English; placeholders are kept."""
@@ -65,6 +68,6 @@ def test_click_and_argparse_say_every_word_of_their_dutch_catalog():
     assert {"usage: ", "options", "show this help message and exit"} <= ours.keys()
     placeholders = lambda text: sorted(re.findall(r"\{[^}]*\}|%\(\w+\)\w|%\w", text))  # noqa: E731
     for msgid, dutch in ours.items():
-        assert msgid in theirs, msgid
+        assert msgid in theirs or msgid in SINCE_CLICK_8_5, msgid
         for english, translated in zip(msgid, dutch) if isinstance(msgid, tuple) else [(msgid, dutch)]:
             assert translated and placeholders(english) == placeholders(translated), msgid
