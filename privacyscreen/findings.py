@@ -82,6 +82,12 @@ def clip(box: Box, width: int, height: int) -> Box:
     return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
 
 
+def pad(box: Box, by: float) -> Box:
+    """The box grown by `by` pixels on every side, rounded outwards to whole pixels."""
+    x, y, w, h = box
+    return to_box(x - by, y - by, w + 2 * by, h + 2 * by)
+
+
 def to_box(x: float, y: float, w: float, h: float) -> Box:
     """Round a float box outwards to whole pixels."""
     x0, y0 = int(x), int(y)

@@ -19,7 +19,7 @@ from functools import reduce
 import cv2
 import numpy as np
 
-from ..findings import Finding, clip, to_box, union_box
+from ..findings import Finding, clip, pad, union_box
 from ..personal_text import classify
 from ..policy import Policy
 from ._native import onnx_session
@@ -59,8 +59,7 @@ class Text:
             points = cv2.boxPoints(rect)
             x0, y0 = points.min(axis=0)
             x1, y1 = points.max(axis=0)
-            grow = MARGIN * min(rect[1])
-            box = clip(to_box(x0 - grow, y0 - grow, x1 - x0 + 2 * grow, y1 - y0 + 2 * grow), width, height)
+            box = clip(pad((x0, y0, x1 - x0, y1 - y0), MARGIN * min(rect[1])), width, height)
             if box[2] and box[3]:
                 boxes.append(box)
                 scores.append(score)
@@ -75,9 +74,7 @@ class Text:
             if label in PERSONAL:
                 whole = reduce(union_box, (boxes[i] for i in row))
                 if label == "plate":
-                    grow = PLATE_FRAME * max(heights[i] for i in row)
-                    x, y, w, h = whole
-                    whole = clip(to_box(x - grow, y - grow, w + 2 * grow, h + 2 * grow), width, height)
+                    whole = clip(pad(whole, PLATE_FRAME * max(heights[i] for i in row)), width, height)
                 findings.append(Finding("text", whole, max(scores[i] for i in row), self.name, label=label))
                 line_heights.append(max(heights[i] for i in row))
                 continue
