@@ -102,9 +102,9 @@ def decode(data: bytes) -> Photo:
             raise PhotoError("unsupported", im.format or "?")
         if im.width * im.height > MAX_PIXELS:
             raise PhotoError("too-large", f"{im.width}x{im.height}")
-        if getattr(im, "n_frames", 1) > 1 and im.format not in MULTI_FRAME_OK:
-            raise PhotoError("animated", f"{im.n_frames} frames")
         try:
+            if getattr(im, "n_frames", 1) > 1 and im.format not in MULTI_FRAME_OK:  # counting reads every frame
+                raise PhotoError("animated", f"{im.n_frames} frames")
             metadata = inventory(im)
             quality, subsampling = jpeg_settings(im)
             icc = im.info.get("icc_profile")

@@ -7,6 +7,7 @@ import errno
 import io
 import json
 import shutil
+import struct
 import subprocess
 import zipfile
 
@@ -120,6 +121,23 @@ def test_an_animation_with_thousands_of_frames_is_refused_quickly(tmp_path):
     assert result.exit_code == 1
     report = json.loads((tmp_path / "out" / "privacyscreen-report.json").read_text())
     assert report["images"][0]["error"]["code"] == "error-animated"
+
+
+def test_a_tiff_whose_second_page_has_no_width_is_a_clear_error(tmp_path):
+    """Found by the fuzzer: Pillow raises TypeError when counting the pages of such a file."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "TIFF", save_all=True, append_images=[Image.new("RGB", (8, 8))])
+    data = bytearray(buf.getvalue())
+    second = struct.unpack_from("<I", data, 8 + 2 + 12 * struct.unpack_from("<H", data, 8)[0])[0]
+    for entry in range(second + 2, second + 2 + 12 * struct.unpack_from("<H", data, second)[0], 12):
+        if struct.unpack_from("<H", data, entry)[0] == 256:  # ImageWidth
+            struct.pack_into("<H", data, entry, 0x7FFF)  # a private tag instead
+    tiff = tmp_path / "kapot.tif"
+    tiff.write_bytes(data)
+    result = CliRunner().invoke(main, ["run", str(tiff), "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert result.exit_code == 1
+    report = json.loads((tmp_path / "out" / "privacyscreen-report.json").read_text())
+    assert report["images"][0]["error"]["code"] == "error-corrupt"
 
 
 def test_a_malformed_colour_profile_is_dropped_not_copied(screener, no_people, tmp_path):
