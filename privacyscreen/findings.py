@@ -134,3 +134,17 @@ def unturn(box: Box, quarters: int, width: int, height: int) -> Box:
 def turn(box: Box, quarters: int, width: int, height: int) -> Box:
     """Where a box of a `width` x `height` photo lies once the photo is turned `quarters` clockwise."""
     return unturn(box, (4 - quarters) % 4, height, width) if quarters % 2 else box
+
+
+def tiles(h: int, w: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """(x0, y0, x1, y1) of the fewest equal tiles, at most `size` a side and overlapping by at
+    least `overlap`, that cover an h x w image; none when one tile would cover it all."""
+
+    def spans(n: int) -> list[tuple[int, int]]:
+        count = max(1, -(-(n - overlap) // (size - overlap)))
+        length = -(-(n + (count - 1) * overlap) // count)
+        starts = [min(i * (length - overlap), n - length) for i in range(count)]
+        return [(s, s + length) for s in starts]
+
+    found = [(x0, y0, x1, y1) for y0, y1 in spans(h) for x0, x1 in spans(w)]
+    return found if len(found) > 1 else []

@@ -16,7 +16,8 @@
   spaces (spaces only when the plate is the whole line), 6 to 8 characters in all, with both
   letters and digits (AB-123-C, 12-ABC-3, 1-ABC-23; old sidecodes like XX-99-99 too); or a
   whole line that is a code in capitals and digits, 5 to 10 of them with at least two digits
-  (MH14CS1938, "51F 888.26" as the two lines of a plate read together).
+  (MH14CS1938; an O next to a digit counts as one: GNO6BG). `two_line_plate` says when two
+  stacked lines are a plate together ("51F" over "888.26", or digits alone: "510" over "711.67").
 * number: a room, client or ID number: "Kamer 12", "kamer 3b", "room 4", "cliëntnr 4471",
   "ID 12345", "bed 2"; or a bare number of 4 or more digits that is not a year (1900-2099).
   Shorter bare numbers (a clock, a price, a page) are general.
@@ -155,8 +156,21 @@ def _plate(candidate: str) -> bool:
 
 
 def _code(line: str) -> bool:
+    """5 to 10 capitals and digits, at least two digits; an O counts as a digit next to a real one (the
+    reader takes 0 for O on plates: GNO6BG)."""
     chars = [c for c in line if c.isalnum()]
-    return 5 <= len(chars) <= 10 and sum(c.isdigit() for c in chars) >= 2 and any(c.isalpha() for c in chars)
+    digits = sum(c.isdigit() for c in chars)
+    return 5 <= len(chars) <= 10 and digits and digits + chars.count("O") >= 2 and any(c.isalpha() for c in chars)
+
+
+def two_line_plate(top: str, bottom: str) -> bool:
+    """Whether two short lines, one right above the other, are a licence plate read together ("51F"
+    over "888.26"). The reader often takes such a plate's letter for a digit ("51D" read "510"), so 6
+    to 10 digits alone are a plate here too."""
+    line = " ".join(f"{top} {bottom}".split())
+    digits = sum(c.isdigit() for c in line)
+    alone = CODE_LINE.fullmatch(line) and 6 <= digits <= 10 and digits == sum(c.isalnum() for c in line)
+    return classify(line) == "plate" or bool(alone)
 
 
 def _tokens(line: str) -> list[str]:

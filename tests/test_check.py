@@ -47,11 +47,12 @@ def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, c
     assert lines == [
         f"{portrait}: 1 recognisable face(s): screen it with 'privacyscreen run' first, "
         "or publish it only with a signed consent form",
+        f"{portrait}: 1 readable personal text(s) (name): screen it with 'privacyscreen run' first",  # her patch
         f"{portrait}: a person is recognisable by body, clothing or posture (policy strict): "
         "crop them away or publish only with a signed consent form",
     ]
     assert main([str(portrait), "--policy", "standard"]) == 1
-    assert len(capsys.readouterr().out.splitlines()) == 1  # the face alone
+    assert len(capsys.readouterr().out.splitlines()) == 2  # the face and the name, not the body
     assert digest(portrait) == before
 
 

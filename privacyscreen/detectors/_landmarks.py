@@ -1,4 +1,4 @@
-"""What the MediaPipe landmark detectors (pose, hands) share: a reduced copy of the photo and tiles of it."""
+"""What the MediaPipe landmark detectors (pose, hands) share: a reduced copy of the photo, as a MediaPipe image."""
 
 from __future__ import annotations
 
@@ -15,20 +15,6 @@ def reduced(pixels: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
         return pixels, scale
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), scale
-
-
-def tiles(h: int, w: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
-    """(x0, y0, x1, y1) of the fewest equal tiles, at most `size` a side and overlapping by at
-    least `overlap`, that cover an h x w image; none when one tile would cover it all."""
-
-    def spans(n: int) -> list[tuple[int, int]]:
-        count = max(1, -(-(n - overlap) // (size - overlap)))
-        length = -(-(n + (count - 1) * overlap) // count)
-        starts = [min(i * (length - overlap), n - length) for i in range(count)]
-        return [(s, s + length) for s in starts]
-
-    found = [(x0, y0, x1, y1) for y0, y1 in spans(h) for x0, x1 in spans(w)]
-    return found if len(found) > 1 else []
 
 
 def image(pixels: np.ndarray) -> mp.Image:

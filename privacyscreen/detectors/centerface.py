@@ -18,7 +18,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from ..findings import Box, Finding, iou, merge, to_box, turn, turns, unturn
+from ..findings import Box, Finding, iou, merge, tiles, to_box, turn, turns, unturn
 from ._native import onnx_session
 
 COARSE_SIDE = 1024  # longest side of the coarse pass
@@ -55,7 +55,7 @@ class CenterFace:
                 x, y, bw, bh = unturn(f.box, quarters, small.shape[1], small.shape[0])
                 candidates.append((replace(f, box=to_box(x / scale, y / scale, bw / scale, bh / scale)), quarters))
         if self.fine and scale < 1.0:
-            for y0, y1, x0, x1 in tiles(h, w):
+            for x0, y0, x1, y1 in tiles(h, w, MAX_TILE, OVERLAP):
                 candidates += [(shift(f, x0, y0), 0) for f in self._run(pixels[y0:y1, x0:x1], 1.0, DOUBT)]
         return merge([f for f in (self._judge(pixels, f, q) for f, q in candidates) if f])
 
@@ -96,18 +96,6 @@ class CenterFace:
             box = to_box(max(0.0, (cx - bw / 2) / sx), max(0.0, (cy - bh / 2) / sy), bw / sx, bh / sy)
             out.append(Finding("face", box, float(heatmap[0, 0, i, j]), self.name))
         return merge(out)
-
-
-def tiles(h: int, w: int) -> list[tuple[int, int, int, int]]:
-    """(y0, y1, x0, x1) of the fewest equal tiles, at most MAX_TILE a side and overlapping by
-    OVERLAP, that cover an h x w image."""
-
-    def spans(n: int) -> list[tuple[int, int]]:
-        count = max(1, -(-(n - OVERLAP) // (MAX_TILE - OVERLAP)))
-        size = -(-(n + (count - 1) * OVERLAP) // count)
-        return [(min(i * (size - OVERLAP), n - size), min(i * (size - OVERLAP), n - size) + size) for i in range(count)]
-
-    return [(y0, y1, x0, x1) for y0, y1 in spans(h) for x0, x1 in spans(w)]
 
 
 def shift(f: Finding, dx: int, dy: int) -> Finding:

@@ -11,8 +11,8 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from .. import models
-from ..findings import Finding, clip, merge, to_box
-from ._landmarks import image, reduced, tiles
+from ..findings import Finding, clip, merge, tiles, to_box
+from ._landmarks import image, reduced
 from ._native import quiet
 
 MAX_SIDE = 1920  # the copy the hands are searched in

@@ -2,12 +2,14 @@
 
 The detector (DB, a per-pixel text probability) sees the photo with its longest side at most
 DET_SIDE, so text keeps the same share of the photo whatever the camera's resolution; small
-photos are enlarged to DET_MIN_SIDE as PaddleOCR does. Each line it finds is read from the
+photos are enlarged to DET_MIN_SIDE as PaddleOCR does. Text a few pixels high at that scale (a
+plate down the street, a badge across the room) it does not see: a second pass looks at the
+photo FINE times larger, tile by tile, and adds the small lines it finds there that can be read
+(enlarged, a tie's pattern or a row of teeth looks like text too). Each line is read from the
 full-resolution photo; the lines of one row are labelled together by `personal_text.classify`
 (the detector often splits "AD KB 799" into three); the words read never leave this module, only
-the label does. Lines read with low confidence are "unreadable"; lines in a
-block of three or more stacked lines of similar height are "document" unless their own label
-is a personal one.
+the label does. Lines read with low confidence are "unreadable"; lines in a block of three or
+more stacked lines of similar height are "document" unless their own label is a personal one.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from functools import reduce
 import cv2
 import numpy as np
 
-from ..findings import Finding, clip, pad, union_box
-from ..personal_text import classify
+from ..findings import Finding, clip, overlap, pad, tiles, union_box
+from ..personal_text import classify, two_line_plate
 from ..policy import Policy
 from ._native import onnx_session
 
@@ -34,6 +36,9 @@ REC_HEIGHT, REC_MIN_WIDTH = 48, 320  # recognition input
 READABLE = 0.8
 MARGIN = 0.15  # a finding's box grows by this share of the line height on every side
 PLATE_FRAME = 0.25  # characters fill about 2/3 of a plate's height: a plate grows this much more, frame included
+FINE = 2.0  # the second pass sees the photo this much larger than the usual scale, tile by tile
+FINE_BELOW = 32  # ... and adds the lines under this height (px at the usual scale; a far plate is 6-10 px there)
+FINE_OVERLAP = 128  # tile overlap (detector px): the lines it adds are whole in at least one tile
 PERSONAL = {"name", "date", "phone", "email", "number", "bsn", "plate"}
 
 
@@ -55,7 +60,7 @@ class Text:
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         height, width = pixels.shape[:2]
         boxes, scores, heights, words = [], [], [], []
-        for rect, score in self._lines(pixels):
+        for rect, score, word in self._lines(pixels):
             points = cv2.boxPoints(rect)
             x0, y0 = points.min(axis=0)
             x1, y1 = points.max(axis=0)
@@ -64,13 +69,14 @@ class Text:
                 boxes.append(box)
                 scores.append(score)
                 heights.append(min(rect[1]))
-                words.append(self._read(pixels, rect))
+                words.append(word)
         # The detector often splits one row ("AD KB 799", "EMT MADRID"): label what a row says together;
         # a personal row becomes one finding, so the gaps between its words are redacted too.
         findings, line_heights = [], []
-        for row in two_line_plates(rows(boxes, heights), boxes, heights, words):
+        plates, others = two_line_plates(rows(boxes, heights), boxes, heights, words)
+        for row in plates + others:
             said = " ".join(words[i] for i in row if words[i] is not None)
-            label = classify(said, self.allow) if said else "unreadable"
+            label = "plate" if row in plates else classify(said, self.allow) if said else "unreadable"
             if label in PERSONAL:
                 whole = reduce(union_box, (boxes[i] for i in row))
                 if label == "plate":
@@ -84,10 +90,25 @@ class Text:
                 line_heights.append(heights[i])
         return documents(findings, line_heights)
 
-    def _lines(self, pixels: np.ndarray) -> list[tuple[tuple, float]]:
-        """Text lines as rotated rectangles (centre, size, angle) in photo pixels, with their score."""
+    def _lines(self, pixels: np.ndarray) -> list[tuple[tuple, float, str | None]]:
+        """Text lines as rotated rectangles (centre, size, angle) in photo pixels, with their score and
+        what they say (None: unreadable): those the detector finds at its usual scale, and the small
+        ones the second pass adds (see the module's docstring)."""
         h, w = pixels.shape[:2]
         scale = min(DET_SIDE / max(h, w), max(1.0, DET_MIN_SIDE / min(h, w)))
+        found = [(rect, score, self._read(pixels, rect)) for rect, score in self._pass(pixels, scale)]
+        fine = FINE * scale
+        side, overlap = round(DET_SIDE / fine), round(FINE_OVERLAP / fine)
+        for x0, y0, x1, y1 in tiles(h, w, side, overlap) or [(0, 0, w, h)]:
+            for ((cx, cy), size, angle), score in self._pass(pixels[y0:y1, x0:x1], fine):
+                rect = ((cx + x0, cy + y0), size, angle)
+                if min(size) * scale < FINE_BELOW and (word := self._read(pixels, rect)) is not None:
+                    found.append((rect, score, word))
+        return _distinct(found)
+
+    def _pass(self, pixels: np.ndarray, scale: float) -> list[tuple[tuple, float]]:
+        """The lines the detector finds in the photo enlarged or reduced by `scale`."""
+        h, w = pixels.shape[:2]
         h2, w2 = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         bgr = cv2.resize(pixels, (w2, h2), interpolation=interpolation)[..., ::-1]
@@ -130,6 +151,18 @@ class Text:
         if not keep.any() or confidence[keep].mean() < READABLE:
             return None
         return "".join(self.characters[i] for i in best[keep])
+
+
+def _distinct(lines: list[tuple]) -> list[tuple]:
+    """The lines (each a rotated rectangle first) without those lying mostly inside a larger one (the
+    same line seen by both passes, or cut by a tile's edge)."""
+    boxes = [cv2.boundingRect(cv2.boxPoints(line[0]).astype(np.float32)) for line in lines]
+    order = sorted(range(len(lines)), key=lambda i: -boxes[i][2] * boxes[i][3])
+    kept: list[int] = []
+    for i in order:
+        if all(overlap(boxes[i], boxes[k]) < 0.5 * boxes[i][2] * boxes[i][3] for k in kept):
+            kept.append(i)
+    return [lines[i] for i in sorted(kept)]
 
 
 def _to_photo(rect: tuple, sx: float, sy: float) -> tuple:
@@ -188,9 +221,10 @@ def rows(boxes: list[tuple], heights: list[float]) -> list[list[int]]:
 
 def two_line_plates(
     found: list[list[int]], boxes: list[tuple], heights: list[float], words: list[str | None]
-) -> list[list[int]]:
-    """`found` rows with each pair that is a plate on two lines (motorbikes, many cars in Asia) joined
-    into one row: two short rows of similar height, one right below the other, read as a plate together."""
+) -> tuple[list[list[int]], list[list[int]]]:
+    """The pairs of `found` rows that are a plate on two lines (motorbikes, many cars in Asia), each
+    joined into one row, and the other rows: two short rows of similar height, one right below the
+    other, that read as a plate together (`two_line_plate`)."""
     box = [reduce(union_box, (boxes[i] for i in row)) for row in found]
     said = [" ".join(words[i] for i in row if words[i] is not None) for row in found]
     tall = [max(heights[i] for i in row) for row in found]
@@ -207,11 +241,11 @@ def two_line_plates(
         for b in range(len(found)):
             if {a, b} & used or a == b or not stacked(a, b):
                 continue
-            if classify(f"{said[a]} {said[b]}") == "plate":
+            if two_line_plate(said[a], said[b]):
                 joined.append(found[a] + found[b])
                 used |= {a, b}
                 break
-    return joined + [row for i, row in enumerate(found) if i not in used]
+    return joined, [row for i, row in enumerate(found) if i not in used]
 
 
 def documents(findings: list[Finding], heights: list[float]) -> list[Finding]:
