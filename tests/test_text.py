@@ -133,6 +133,8 @@ def test_a_plate_on_two_lines_is_one_plate():
     assert two_line_plates([[0], [1], [2]], boxes, heights, misread) == ([[0, 1]], [[2]])
     assert two_line_plates([[0], [1], [2]], boxes, heights, ["59", "Koffie", "EXIT"]) == ([], [[0], [1], [2]])
     assert two_line_plates([[0], [1], [2]], boxes, heights, ["12", "30", "EXIT"]) == ([], [[0], [1], [2]])
+    tilted = [(807, 596, 48, 27), (809, 609, 55, 28), (300, 100, 60, 24)]  # boxes of slanted lines overlap
+    assert two_line_plates([[0], [1], [2]], tilted, [16, 17, 20], ["59-L7", "96721", "EXIT"]) == ([[0, 1]], [[2]])
     far_below = [(100, 100, 60, 24), (96, 200, 70, 26)]
     assert two_line_plates([[0], [1]], far_below, heights[:2], words[:2]) == ([], [[0], [1]])
 

@@ -230,11 +230,12 @@ def two_line_plates(
     tall = [max(heights[i] for i in row) for row in found]
 
     def stacked(a: int, b: int) -> bool:
-        (ax, ay, aw, ah), (bx, by, bw, _) = box[a], box[b]
+        (ax, ay, aw, ah), (bx, by, bw, bh) = box[a], box[b]
         side_by_side = min(ax + aw, bx + bw) - max(ax, bx) >= 0.5 * min(aw, bw)
-        below = abs(by - (ay + ah)) < 0.5 * max(tall[a], tall[b]) + MARGIN * (tall[a] + tall[b])
+        line = max(tall[a], tall[b])
+        below = line / 2 <= (by + bh / 2) - (ay + ah / 2) <= 1.6 * line  # the next line down, boxes may overlap
         short = all(0 < sum(c.isalnum() for c in said[i]) <= 7 for i in (a, b))
-        return side_by_side and below and short and max(tall[a], tall[b]) <= 1.5 * min(tall[a], tall[b])
+        return side_by_side and below and short and line <= 1.5 * min(tall[a], tall[b])
 
     joined, used = [], set()
     for a in sorted(range(len(found)), key=lambda i: box[i][1]):
