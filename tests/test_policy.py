@@ -80,7 +80,7 @@ def test_personal_text_is_redacted_general_text_kept_and_text_alone_is_no_people
     assert d.verdict == "no-people"  # a document photo: text redacted, still no person
     assert {f.label: f.action for f in d.findings} == {"name": "redacted", "general": "kept"}
     assert texts(d) == ["no person found: safe to share", "1 text(s) made unreadable: name",
-                        "1 text(s) left readable: general text (signage)"]  # fmt: skip
+                        "1 text(s) left as they are: general text (signage)"]  # fmt: skip
     assert "1 tekst(en) onleesbaar gemaakt: naam" in texts(d, "nl")
 
 
@@ -178,7 +178,7 @@ def test_both_presets_on_a_real_photo_with_a_name_badge(badge_portrait, tmp_path
     said = [r.text("en") for r in result.reasons]
     assert "1 face(s) made unrecognisable" in said and body in said
     names = "2 text(s) made unreadable: name"  # the badge, and COLLINS on her mission patch
-    assert names in said and "1 text(s) left readable: text on the allow-list" in said
+    assert names in said and "1 text(s) left as they are: text on the allow-list" in said
     texts = {f.label: f.action for f in result.findings if f.kind == "text"}
     assert texts == {"name": "redacted", "allowed": "kept"}
     dutch = [r.text("nl") for r in result.reasons]
