@@ -16,7 +16,7 @@
   spaces (spaces only when the plate is the whole line), 6 to 8 characters in all, with both
   letters and digits (AB-123-C, 12-ABC-3, 1-ABC-23; old sidecodes like XX-99-99 too); or a
   whole line that is a code in capitals and digits, 5 to 10 of them with at least two digits
-  (MH14CS1938; an O next to a digit counts as one: GNO6BG). `two_line_plate` says when two
+  (MH14CS1938; with one real digit an O counts as one: GNO6BG). `two_line_plate` says when two
   stacked lines are a plate together ("51F" over "888.26", or digits alone: "510" over "711.67").
 * number: a room, client or ID number: "Kamer 12", "kamer 3b", "room 4", "cliëntnr 4471",
   "ID 12345", "bed 2"; or a bare number of 4 or more digits that is not a year (1900-2099).
@@ -156,11 +156,12 @@ def _plate(candidate: str) -> bool:
 
 
 def _code(line: str) -> bool:
-    """5 to 10 capitals and digits, at least two digits; an O counts as a digit next to a real one (the
-    reader takes 0 for O on plates: GNO6BG)."""
+    """5 to 10 capitals and digits, at least two digits; with one real digit, an O counts as a digit too
+    (the reader takes a plate's 0 for an O: GNO6BG)."""
     chars = [c for c in line if c.isalnum()]
     digits = sum(c.isdigit() for c in chars)
-    return 5 <= len(chars) <= 10 and digits and digits + chars.count("O") >= 2 and any(c.isalpha() for c in chars)
+    enough = digits >= 1 and digits + chars.count("O") >= 2
+    return 5 <= len(chars) <= 10 and enough and any(c.isalpha() for c in chars)
 
 
 def two_line_plate(top: str, bottom: str) -> bool:

@@ -98,8 +98,7 @@ class Text:
         scale = min(DET_SIDE / max(h, w), max(1.0, DET_MIN_SIDE / min(h, w)))
         found = [(rect, score, self._read(pixels, rect)) for rect, score in self._pass(pixels, scale)]
         fine = FINE * scale
-        side, overlap = round(DET_SIDE / fine), round(FINE_OVERLAP / fine)
-        for x0, y0, x1, y1 in tiles(h, w, side, overlap) or [(0, 0, w, h)]:
+        for x0, y0, x1, y1 in tiles(h, w, round(DET_SIDE / fine), round(FINE_OVERLAP / fine)) or [(0, 0, w, h)]:
             for ((cx, cy), size, angle), score in self._pass(pixels[y0:y1, x0:x1], fine):
                 rect = ((cx + x0, cy + y0), size, angle)
                 if min(size) * scale < FINE_BELOW and (word := self._read(pixels, rect)) is not None:
