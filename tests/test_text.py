@@ -304,3 +304,13 @@ def test_a_plate_down_the_street_on_a_12_megapixel_photo(text):
     draw.text((2600, 2200), "AB-123-C", font=font(18), fill="black")
     findings = text.detect(np.asarray(image))
     assert [f.label for f in covering(findings, (left, top, right - left, bottom - top))] == ["plate"], findings
+
+
+def test_the_finer_pass_adds_only_lines_it_can_read(text, monkeypatch):
+    """Enlarged, a uniform's ribbons and braid look like text; the finer pass adds none of that."""
+    from privacyscreen.detectors import text as module
+
+    photo = pixels(SAMPLES / "grace_hopper.jpg")
+    unreadable = sum(f.label == "unreadable" for f in text.detect(photo))
+    monkeypatch.setattr(module, "FINE_BELOW", 0)  # the usual scale alone
+    assert unreadable == sum(f.label == "unreadable" for f in text.detect(photo)) > 0
