@@ -256,20 +256,18 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 
 
 class Clock:
-    """Adds the wall time of each `with clock(stage):` block to a dict of seconds."""
+    """Adds the wall time of each `with clock(stage):` block to a dict of seconds (blocks may nest)."""
 
     def __init__(self, seconds: dict[str, float]):
         self.seconds = seconds
 
-    def __call__(self, stage: str) -> Clock:
-        self.stage = stage
-        return self
-
-    def __enter__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + time.perf_counter() - self.start
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
 def collect(inputs: Iterable[Path], out_dir: Path) -> Iterator[tuple[Path, Path]]:

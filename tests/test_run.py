@@ -182,3 +182,16 @@ def test_the_installed_command_screens_the_bundled_samples(tmp_path):
     held, clear = "needs-consent", "no-people"  # portraits: the body stays recognisable under the default policy
     assert verdicts == {"astronaut.png": held, "camera.png": held, "grace_hopper.jpg": held,
                         "chelsea.png": clear, "coffee.png": clear, "text.png": clear}  # fmt: skip
+
+
+def test_stage_clocks_may_nest():
+    from privacyscreen.screen import Clock
+
+    seconds: dict[str, float] = {}
+    clock = Clock(seconds)
+    with clock("compose"):
+        with clock("encode"):
+            pass
+        with clock("encode"):
+            pass
+    assert set(seconds) == {"compose", "encode"} and seconds["compose"] >= seconds["encode"] > 0
