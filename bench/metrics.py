@@ -513,7 +513,8 @@ def _count(t: dict, ok: bool, what: str) -> None:
 def score_beyond(regions: dict[str, dict], report: dict[str, dict], set_dir: str | Path | None = None) -> dict:
     """Score the classes beyond faces (rules in the module docstring).  `regions` from
     load_regions, `report` from load_report; `set_dir` is needed for document blocks."""
-    out = {c: _tally() for c in (*TEXT_CLASSES, "general", "back", "people", "hands", "feet", "composed", "clear")}
+    classes = (*TEXT_CLASSES, "badge_real", "general", "back", "people", "hands", "feet", "composed", "clear")
+    out = {c: _tally() for c in classes}
     out["no_people"] = {c: _tally() for c in (*CATEGORIES, "all")}
     out["errors"] = []
     for name, gt in regions.items():
@@ -532,6 +533,8 @@ def score_beyond(regions: dict[str, dict], report: dict[str, dict], set_dir: str
             else:
                 cover = union_coverage(text["box"], redacted)
             _count(out[text["class"]], cover >= TEXT_COVER, f"{name} texts[{i}] {cover:.0%}")
+            if text["class"] == "badge" and "synthetic" not in gt.get("source", ""):
+                _count(out["badge_real"], cover >= TEXT_COVER, f"{name} texts[{i}] {cover:.0%}")
         for i, person in enumerate(gt.get("persons", [])):
             if person["facing"] == "back":
                 ok = verdict not in (None, NO_PEOPLE) and person_noticed(person["box"], findings)
@@ -567,6 +570,7 @@ def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
         f"| metric | {tool} |",
         "| --- | --- |",
         f"| name badges redacted¹ | {pct(r['badge'])} |",
+        f"| … real ones, worn in the photo | {pct(r['badge_real'])} |",
         f"| document blocks redacted² | {pct(r['document'])} |",
         f"| licence plates redacted | {pct(r['plate'])} |",
         f"| persons seen from behind noticed³ | {pct(r['back'])} |",
@@ -582,7 +586,8 @@ def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
     notes = [
         "",
         f"Redacted = redacted findings of any kind cover ≥{TEXT_COVER:.0%} of the region. "
-        f"¹ Synthetic badges (fictitious names drawn on photos of people), none real yet. "
+        f"¹ Most are synthetic (fictitious names drawn on photos of people); the real ones are the name "
+        f"plate of Grace Hopper, and the name tag and the crew's names on the mission patch of Eileen Collins. "
         f"² Per block of text (paragraph, column, list); ≥{TEXT_COVER:.0%} of the block's ink pixels covered. "
         f"³ A `person` finding with IoU ≥ {PERSON_IOU} or a `head` finding ≥{HEAD_INSIDE:.0%} inside the "
         f"person, and the verdict is not `no-people`. "
