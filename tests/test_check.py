@@ -47,7 +47,8 @@ def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, c
     assert lines == [
         f"{portrait}: 1 recognisable face(s): screen it with 'privacyscreen run' first, "
         "or publish it only with a signed consent form",
-        f"{portrait}: 1 readable personal text(s) (name): screen it with 'privacyscreen run' first",  # her patch
+        f"{portrait}: 3 text(s) to make unreadable (name, text that could not be read): "  # her patch and tag
+        "screen it with 'privacyscreen run' first",
         f"{portrait}: a person is recognisable by body, clothing or posture (policy strict): "
         "crop them away or publish only with a signed consent form",
     ]

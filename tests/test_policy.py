@@ -177,9 +177,9 @@ def test_both_presets_on_a_real_photo_with_a_name_badge(badge_portrait, tmp_path
     assert result.verdict == verdict
     said = [r.text("en") for r in result.reasons]
     assert "1 face(s) made unrecognisable" in said and body in said
-    names = "2 text(s) made unreadable: name"  # the badge, and COLLINS on her mission patch
+    names = "3 text(s) made unreadable: name, text that could not be read"  # the badge; names on her patch
     assert names in said and "1 text(s) left as they are: text on the allow-list" in said
     texts = {f.label: f.action for f in result.findings if f.kind == "text"}
-    assert texts == {"name": "redacted", "allowed": "kept"}
+    assert texts == {"name": "redacted", "unreadable": "redacted", "allowed": "kept"}
     dutch = [r.text("nl") for r in result.reasons]
-    assert "2 tekst(en) onleesbaar gemaakt: naam" in dutch
+    assert "3 tekst(en) onleesbaar gemaakt: naam, tekst die niet te lezen was" in dutch

@@ -5,11 +5,12 @@ DET_SIDE, so text keeps the same share of the photo whatever the camera's resolu
 photos are enlarged to DET_MIN_SIDE as PaddleOCR does. Text a few pixels high at that scale (a
 plate down the street, a badge across the room) it does not see: a second pass looks at the
 photo FINE times larger, tile by tile, and adds the small lines it finds there that can be read
-(enlarged, a tie's pattern or a row of teeth looks like text too). Each line is read from the
-full-resolution photo; the lines of one row are labelled together by `personal_text.classify`
-(the detector often splits "AD KB 799" into three); the words read never leave this module, only
-the label does. Lines read with low confidence are "unreadable"; lines in a block of three or
-more stacked lines of similar height are "document" unless their own label is a personal one.
+or are shaped like a word (enlarged, a tie's pattern, chalk specks or a row of buttons look like
+text too, but in squares and short runs). Each line is read from the full-resolution photo; the
+lines of one row are labelled together by `personal_text.classify` (the detector often splits
+"AD KB 799" into three); the words read never leave this module, only the label does. Lines read
+with low confidence are "unreadable"; lines in a block of three or more stacked lines of similar
+height are "document" unless their own label is a personal one.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ PLATE_FRAME = 0.25  # characters fill about 2/3 of a plate's height: a plate gro
 FINE = 2.0  # the second pass sees the photo this much larger than the usual scale, tile by tile
 FINE_BELOW = 32  # ... and adds the lines under this height (px at the usual scale; a far plate is 6-10 px there)
 FINE_OVERLAP = 128  # tile overlap (detector px): the lines it adds are whole in at least one tile
+WORD_SHAPED = 2.5  # ... and the lines it cannot read only when this many times as long as high
 PERSONAL = {"name", "date", "phone", "email", "number", "bsn", "plate"}
 
 
@@ -100,8 +102,11 @@ class Text:
         fine = FINE * scale
         for x0, y0, x1, y1 in tiles(h, w, round(DET_SIDE / fine), round(FINE_OVERLAP / fine)) or [(0, 0, w, h)]:
             for ((cx, cy), size, angle), score in self._pass(pixels[y0:y1, x0:x1], fine):
+                if min(size) * scale >= FINE_BELOW:
+                    continue
                 rect = ((cx + x0, cy + y0), size, angle)
-                if min(size) * scale < FINE_BELOW and (word := self._read(pixels, rect)) is not None:
+                word = self._read(pixels, rect)
+                if word is not None or max(size) >= WORD_SHAPED * min(size):
                     found.append((rect, score, word))
         return _distinct(found)
 
