@@ -1,9 +1,8 @@
-"""What the MediaPipe landmark detectors (pose, hands) share: a reduced copy of the photo, as a MediaPipe image."""
+"""What the MediaPipe landmark detectors (pose, hands) share: a reduced copy of the photo."""
 
 from __future__ import annotations
 
 import cv2
-import mediapipe as mp
 import numpy as np
 
 
@@ -15,7 +14,3 @@ def reduced(pixels: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
         return pixels, scale
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), scale
-
-
-def image(pixels: np.ndarray) -> mp.Image:
-    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(pixels))

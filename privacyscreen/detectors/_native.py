@@ -1,5 +1,5 @@
-"""What the detectors share about their native runtimes: quiet logs, and onnxruntime sessions
-whose memory is given back after every run."""
+"""What the detectors share about their native runtimes: quiet logs, onnxruntime sessions whose
+memory is given back after every run, and MediaPipe Tasks made from a bundled model."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
+import mediapipe as mp
 import numpy as np
 import onnxruntime as ort
+from mediapipe.tasks.python import BaseOptions
 
 from .. import models
 
@@ -37,6 +39,19 @@ def onnx_session(model: str, threads: int) -> Session:
     options.log_severity_level = 3
     options.intra_op_num_threads = threads
     return Session(str(models.path(model)), options, providers=["CPUExecutionProvider"])
+
+
+def mediapipe_task(task: type, options: type, model: str, **settings: object):
+    """A MediaPipe Tasks `task` (vision.FaceDetector, vision.PoseLandmarker, ...) for a bundled model,
+    with its `options` class set to `settings`."""
+    with quiet():
+        return task.create_from_options(
+            options(base_options=BaseOptions(model_asset_path=str(models.path(model))), **settings)
+        )
+
+
+def mediapipe_image(pixels: np.ndarray) -> mp.Image:
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(pixels))
 
 
 @contextmanager

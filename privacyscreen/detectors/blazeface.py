@@ -6,13 +6,11 @@ complements CenterFace rather than replacing it.
 
 from __future__ import annotations
 
-import mediapipe as mp
 import numpy as np
-from mediapipe.tasks.python import BaseOptions, vision
+from mediapipe.tasks.python import vision
 
-from .. import models
 from ..findings import Finding, to_box
-from ._native import quiet
+from ._native import mediapipe_image, mediapipe_task, quiet
 
 
 class BlazeFace:
@@ -20,17 +18,14 @@ class BlazeFace:
 
     def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):
         """`threads` is not used: MediaPipe Tasks picks its own (the model is small)."""
-        options = vision.FaceDetectorOptions(
-            base_options=BaseOptions(model_asset_path=str(models.path("blazeface_full_range.tflite"))),
+        self.detector = mediapipe_task(
+            vision.FaceDetector, vision.FaceDetectorOptions, "blazeface_full_range.tflite",
             min_detection_confidence=threshold,
-        )
-        with quiet():
-            self.detector = vision.FaceDetector.create_from_options(options)
+        )  # fmt: skip
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(pixels))
         with quiet():
-            detections = self.detector.detect(image).detections
+            detections = self.detector.detect(mediapipe_image(pixels)).detections
         out = []
         for d in detections:
             b = d.bounding_box

@@ -8,12 +8,11 @@ to at most MAX_SIDE px, and a hand seen in several tiles is merged into one box.
 from __future__ import annotations
 
 import numpy as np
-from mediapipe.tasks.python import BaseOptions, vision
+from mediapipe.tasks.python import vision
 
-from .. import models
 from ..findings import Finding, clip, merge, tiles, to_box
-from ._landmarks import image, reduced
-from ._native import quiet
+from ._landmarks import reduced
+from ._native import mediapipe_image, mediapipe_task, quiet
 
 MAX_SIDE = 1920  # the copy the hands are searched in
 TILE, OVERLAP = 480, 120  # tiles of the copy, in its pixels: 480 found 38 hands where 640 found 34 (15 photos)
@@ -26,14 +25,10 @@ class Hands:
 
     def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):
         """`threads` is not used: MediaPipe Tasks picks its own."""
-        options = vision.HandLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(models.path("hand_landmarker.task"))),
-            num_hands=10,
-            min_hand_detection_confidence=threshold,
-            min_hand_presence_confidence=threshold,
-        )
-        with quiet():
-            self.landmarker = vision.HandLandmarker.create_from_options(options)
+        self.landmarker = mediapipe_task(
+            vision.HandLandmarker, vision.HandLandmarkerOptions, "hand_landmarker.task",
+            num_hands=10, min_hand_detection_confidence=threshold, min_hand_presence_confidence=threshold,
+        )  # fmt: skip
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
@@ -48,7 +43,7 @@ class Hands:
         """Hands in one part of the reduced copy, in pixels of the full photo (`size` = its width, height)."""
         ph, pw = part.shape[:2]
         with quiet():
-            result = self.landmarker.detect(image(part))
+            result = self.landmarker.detect(mediapipe_image(part))
         out = []
         for landmarks, handedness in zip(result.hand_landmarks, result.handedness):
             xs = [dx + lm.x * pw for lm in landmarks]

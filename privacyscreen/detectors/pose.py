@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from mediapipe.tasks.python import BaseOptions, vision
+from mediapipe.tasks.python import vision
 
-from .. import models
 from ..findings import Finding, clip, merge, tiles, to_box
-from ._landmarks import image, reduced
-from ._native import quiet
+from ._landmarks import reduced
+from ._native import mediapipe_image, mediapipe_task, quiet
 
 MAX_SIDE = 1280  # the copy the bodies are searched in (the detector itself sees 224 px)
 TILE, OVERLAP = 640, 200  # tiles of the copy, for people too small for the whole view
@@ -44,14 +43,10 @@ class Pose:
 
     def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):
         """`threads` is not used: MediaPipe Tasks picks its own."""
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(models.path("pose_landmarker.task"))),
-            num_poses=10,
-            min_pose_detection_confidence=threshold,
-            min_pose_presence_confidence=threshold,
-        )
-        with quiet():
-            self.landmarker = vision.PoseLandmarker.create_from_options(options)
+        self.landmarker = mediapipe_task(
+            vision.PoseLandmarker, vision.PoseLandmarkerOptions, "pose_landmarker.task",
+            num_poses=10, min_pose_detection_confidence=threshold, min_pose_presence_confidence=threshold,
+        )  # fmt: skip
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
@@ -72,7 +67,7 @@ class Pose:
         for which `counts(points)` holds."""
         ph, pw = part.shape[:2]
         with quiet():
-            result = self.landmarker.detect(image(part))
+            result = self.landmarker.detect(mediapipe_image(part))
         out = []
         for landmarks in result.pose_landmarks:
             points = np.array(
