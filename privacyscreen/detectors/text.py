@@ -99,12 +99,14 @@ class Text:
         h, w = pixels.shape[:2]
         scale = min(DET_SIDE / max(h, w), max(1.0, DET_MIN_SIDE / min(h, w)))
         found = [(rect, score, self._read(pixels, rect)) for rect, score in self._pass(pixels, scale)]
+        usual = [_bounds(rect) for rect, _, _ in found]
         fine = FINE * scale
         for x0, y0, x1, y1 in tiles(h, w, round(DET_SIDE / fine), round(FINE_OVERLAP / fine)) or [(0, 0, w, h)]:
             for ((cx, cy), size, angle), score in self._pass(pixels[y0:y1, x0:x1], fine):
-                if min(size) * scale >= FINE_BELOW:
-                    continue
                 rect = ((cx + x0, cy + y0), size, angle)
+                box = _bounds(rect)
+                if min(size) * scale >= FINE_BELOW or any(_inside(box, b) and _area(b) >= _area(box) for b in usual):
+                    continue  # a line the usual scale sees well, or has seen whole: `_distinct` would drop it
                 word = self._read(pixels, rect)
                 if word is not None or max(size) >= WORD_SHAPED * min(size):
                     found.append((rect, score, word))
@@ -160,13 +162,27 @@ class Text:
 def _distinct(lines: list[tuple]) -> list[tuple]:
     """The lines (each a rotated rectangle first) without those lying mostly inside a larger one (the
     same line seen by both passes, or cut by a tile's edge)."""
-    boxes = [cv2.boundingRect(cv2.boxPoints(line[0]).astype(np.float32)) for line in lines]
-    order = sorted(range(len(lines)), key=lambda i: -boxes[i][2] * boxes[i][3])
+    boxes = [_bounds(line[0]) for line in lines]
+    order = sorted(range(len(lines)), key=lambda i: -_area(boxes[i]))
     kept: list[int] = []
     for i in order:
-        if all(overlap(boxes[i], boxes[k]) < 0.5 * boxes[i][2] * boxes[i][3] for k in kept):
+        if not any(_inside(boxes[i], boxes[k]) for k in kept):
             kept.append(i)
     return [lines[i] for i in sorted(kept)]
+
+
+def _bounds(rect: tuple) -> tuple[int, int, int, int]:
+    """The upright box around a rotated rectangle."""
+    return cv2.boundingRect(cv2.boxPoints(rect).astype(np.float32))
+
+
+def _inside(box: tuple, other: tuple) -> bool:
+    """Whether most (half or more) of `box` lies inside `other`."""
+    return overlap(box, other) >= 0.5 * _area(box)
+
+
+def _area(box: tuple) -> int:
+    return box[2] * box[3]
 
 
 def _to_photo(rect: tuple, sx: float, sy: float) -> tuple:
