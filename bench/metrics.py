@@ -491,7 +491,7 @@ def ink_coverage(gray: np.ndarray, target: Box, boxes: Iterable[Box]) -> float:
 
 def person_noticed(person: Box, findings: list[dict]) -> bool:
     for f in findings:
-        if f.get("kind") == "person" and iou(person, f["box"]) >= PERSON_IOU:
+        if f.get("kind") in ("person", "figure") and iou(person, f["box"]) >= PERSON_IOU:
             return True
         if f.get("kind") == "head" and area(f["box"]) > 0:
             if intersection(person, f["box"]) / area(f["box"]) >= HEAD_INSIDE:
@@ -589,7 +589,7 @@ def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
         f"¹ Most are synthetic (fictitious names drawn on photos of people); the real ones are the name "
         f"plate of Grace Hopper, and the name tag and the crew's names on the mission patch of Eileen Collins. "
         f"² Per block of text (paragraph, column, list); ≥{TEXT_COVER:.0%} of the block's ink pixels covered. "
-        f"³ A `person` finding with IoU ≥ {PERSON_IOU} or a `head` finding ≥{HEAD_INSIDE:.0%} inside the "
+        f"³ A `person` or `figure` finding with IoU ≥ {PERSON_IOU} or a `head` finding ≥{HEAD_INSIDE:.0%} inside the "
         f"person, and the verdict is not `no-people`. "
         f"⁴ Errors: {len(r['errors'])}. Hands and feet: covered ≥{PART_COVER:.0%} by `hand` / `feet` findings. "
         f"⁵ `run --compose`: at least one crop written (kind `composition`), of the photos that show a hand "

@@ -13,6 +13,7 @@ KINDS = (
     "face",  # a face, any angle, any size
     "head",  # where a person's head is, from the body's landmarks (also when the face is turned away)
     "person",  # a whole body, from the pose landmarks
+    "figure",  # someone's outline, whole or in part (a back, legs, arms): someone is there
     "feet",  # both feet and ankles of one person
     "hand",  # one hand
     "text",  # a line of readable text; `label` says what kind

@@ -19,7 +19,7 @@ NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
 )
 SAFE = {NO_PEOPLE, ANONYMIZED}  # verdicts whose output may be shared as it is, anywhere
 HIDES_FACE = {"face", "head"}  # finding kinds redacted unless the user keeps faces (with consent)
-PEOPLE = {"face", "head", "person", "feet", "hand"}  # finding kinds that mean a person is in the photo
+PEOPLE = {"face", "head", "person", "figure", "feet", "hand"}  # finding kinds that mean a person is in the photo
 SMALL_TEXT = 0.06  # text lines up to this share of the photo's height can be a badge, a wristband or a plate
 UNREADABLE_WHERE = ("small", "worn")  # where a small line that could not be read is redacted: anywhere, on someone
 RELEASE = {  # IPTC/PLUS model-release status written into the output, per verdict
@@ -159,7 +159,7 @@ def _worn(text: Finding, findings: list[Finding]) -> bool:
     """Whether text is on someone: on a body or where a badge would be, below a face."""
     for f in findings:
         x, y, w, h = f.box
-        if f.kind == "person" and overlap(text.box, f.box):
+        if f.kind in ("person", "figure") and overlap(text.box, f.box):
             return True
         if f.kind in HIDES_FACE and overlap(text.box, (x - w, y, 3 * w, 5 * h)):
             return True

@@ -10,6 +10,7 @@ from PIL import Image
 
 from privacyscreen.detectors.hands import Hands
 from privacyscreen.detectors.pose import Pose, standing
+from privacyscreen.detectors.ssdlite import SSDLite
 from privacyscreen.findings import iou, overlap
 from privacyscreen.policy import Policy
 from privacyscreen.screen import Screener, Settings
@@ -33,6 +34,11 @@ def hands():
     detector = Hands()
     yield detector
     detector.close()
+
+
+@pytest.fixture(scope="module")
+def bodies():
+    return SSDLite()
 
 
 def covered(box, by) -> float:
@@ -169,3 +175,32 @@ def test_feet_count_only_below_shins_that_are_seen():
     assert not standing_legs(points)  # shins 50 px: feet guessed under a table
     points[[27, 28], 1], points[[25, 26], 3] = 500, 0.1
     assert not standing_legs(points)  # knees not seen
+
+
+def test_a_person_seen_from_the_waist_down_is_someone_but_not_a_recognisable_body(screener, pose, bodies, tmp_path):
+    """The cameraman's legs and coat, his head cut off: no face and no landmarks, but the person
+    detector sees a figure, so the photo is not "no people"; legs are no recognisable body, so
+    even the strict policy lets the photo go (as it must for photos of hands and feet)."""
+    img = np.ascontiguousarray(pixels(SAMPLES / "camera.png")[256:])
+    assert not [f for f in screener.find(img) if f.detector != "ssdlite" and f.kind != "text"]
+    assert not kinds(pose.detect(img), "person")
+    (figure,) = bodies.detect(img)
+    assert figure.kind == "figure" and figure.box[3] > 0.9 * img.shape[0]
+    Image.fromarray(img).save(tmp_path / "legs.png")
+    for rules in ("strict", "standard"):
+        with Screener(Settings(policy=Policy.load(rules))) as whole:
+            result = whole.screen(tmp_path / "legs.png", tmp_path / rules / "legs", tmp_path / "held" / "legs")
+        assert result.verdict == "anonymized"
+        assert "no one is recognisable" in " ".join(r.text("en") for r in result.reasons)
+
+
+@pytest.mark.parametrize("name", ["chelsea.png", "coffee.png", "text.png"])
+def test_no_person_in_a_cat_a_cup_or_a_page(bodies, name):
+    assert bodies.detect(pixels(SAMPLES / name)) == []
+
+
+def test_the_man_turned_away_is_found_by_his_body(bodies):
+    """basketball1.png: the man on the right shows only his cheek and ear; the pose model misses him."""
+    truth = json.loads((ROOT / "bench" / "ground_truth.json").read_text())["images"]["basketball1.png"]
+    (back,) = [p["box"] for p in truth["persons"] if p["facing"] == "back"]
+    assert any(iou(f.box, tuple(back)) >= 0.5 for f in bodies.detect(bench_photo("basketball1.png")))

@@ -21,6 +21,7 @@ from .blazeface import BlazeFace
 from .centerface import CenterFace
 from .hands import Hands
 from .pose import Pose
+from .ssdlite import SSDLite
 from .text import Text
 
 
@@ -34,10 +35,11 @@ REGISTRY: dict[str, type[Detector]] = {
     CenterFace.name: CenterFace,
     BlazeFace.name: BlazeFace,
     Pose.name: Pose,
+    SSDLite.name: SSDLite,
     Hands.name: Hands,
     Text.name: Text,
 }
-DEFAULT = ("centerface", "blazeface", "pose", "text", "hands")
+DEFAULT = ("centerface", "blazeface", "pose", "ssdlite", "text", "hands")
 
 
 def create(names: tuple[str, ...] = DEFAULT, threads: int = 0, policy: Policy = Policy()) -> list[Detector]:
