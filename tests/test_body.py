@@ -199,6 +199,18 @@ def test_no_person_in_a_cat_a_cup_or_a_page(bodies, name):
     assert bodies.detect(pixels(SAMPLES / name)) == []
 
 
+def test_a_thin_strip_is_looked_at_whole_not_in_thousands_of_tiles(bodies, monkeypatch):
+    """Tiles scale with the photo's shorter side; a panorama 8 px high would have needed 1000."""
+    strip = np.ascontiguousarray(np.tile(pixels(SAMPLES / "camera.png")[250:258], (1, 8, 1)))  # 8 x 4096
+    runs = []
+    real = bodies.session.run
+    monkeypatch.setattr(bodies.session, "run", lambda *a, **k: runs.append(1) or real(*a, **k))
+    assert bodies.detect(strip) == []
+    assert len(runs) == 1
+    bodies.detect(pixels(SAMPLES / "grace_hopper.jpg"))
+    assert len(runs) == 1 + 1 + 4  # a photo with room for tiles (600 x 512): the whole view and four tiles
+
+
 def test_the_man_turned_away_is_found_by_his_body(bodies):
     """basketball1.png: the man on the right shows only his cheek and ear; the pose model misses him."""
     truth = json.loads((ROOT / "bench" / "ground_truth.json").read_text())["images"]["basketball1.png"]

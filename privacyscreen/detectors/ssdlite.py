@@ -60,7 +60,8 @@ class SSDLite:
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
         found = self._figures(pixels, 0, 0)
-        for x0, y0, x1, y1 in tiles(h, w, round(TILE * min(h, w)), round(TILE_OVERLAP * min(h, w))):
+        side = round(TILE * min(h, w))  # tiles are enlarged at most twice: a thin strip would need thousands
+        for x0, y0, x1, y1 in tiles(h, w, side, round(TILE_OVERLAP * min(h, w))) if 2 * side >= SIDE else []:
             found += self._figures(pixels[y0:y1, x0:x1], x0, y0)
         found = [replace(f, box=clip(f.box, w, h)) for f in found]
         if not found:
