@@ -7,9 +7,9 @@ arms around a cup look like a person to it), so its findings are `figure`s: some
 and a photo with one is not "no people"; whether a body is recognisable stays with the pose
 model, which sees head, shoulders and hips (photos of hands and feet must stay shareable).
 
-The model sees 300 x 300 px: the whole photo squeezed to that (as it was trained), and six
-overlapping tiles for people too small for the whole view. People under about a quarter of a
-tile's height it does not see. On the benchmark set, a fruit filling the photo scores up to 0.5
+The model sees 300 x 300 px: the whole photo squeezed to that (as it was trained), and overlapping
+tiles (six on a 4:3 photo) for people too small for the whole view. People under about a quarter
+of a tile's height it does not see. On the benchmark set, a fruit filling the photo scores up to 0.5
 and the people it adds (seen from behind, legs only, behind a taxi) 0.82 to 0.96: SURE lies between.
 """
 
