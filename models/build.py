@@ -136,7 +136,7 @@ def tf_graph_to_onnx(model: bytes) -> bytes:
             else np.array(values, dtypes[t.dtype]).reshape(shape)
         )
 
-    made, weights, done = [], {}, {}
+    made, weights, done = [], {}, set()  # nodes made, initialisers, names already emitted
 
     def weight(name: str, value: np.ndarray) -> str:
         weights.setdefault(name, numpy_helper.from_array(np.ascontiguousarray(value), name))
@@ -149,7 +149,7 @@ def tf_graph_to_onnx(model: bytes) -> bytes:
         if name == start:
             return "x"
         if name in done:
-            return done[name]
+            return name
         n, ins = nodes[name], nodes[name].input
         if n.op in ("Conv2D", "DepthwiseConv2dNative"):
             w = constant(ins[1])  # HWIO, or HWC1 for depthwise
@@ -191,7 +191,7 @@ def tf_graph_to_onnx(model: bytes) -> bytes:
             made.append(helper.make_node("Concat", [emit(i) for i in ins[:-1]], [name], axis=1))
         else:
             raise NotImplementedError(f"{name}: {n.op}")
-        done[name] = name
+        done.add(name)
         return name
 
     scale, shift = constant("Preprocessor/mul/x").item(), constant("Preprocessor/sub/y").item()
