@@ -113,28 +113,24 @@ def merge(findings: list[Finding], threshold: float = 0.3) -> list[Finding]:
     return merged
 
 
-def turns(pixels: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-    """The photo as it is and turned a quarter both ways, for faces of people lying down:
-    (quarter turns clockwise, pixels). Map boxes back with `unturn`."""
-    yield 0, pixels
-    yield 1, np.ascontiguousarray(np.rot90(pixels, k=-1))
-    yield 3, np.ascontiguousarray(np.rot90(pixels, k=1))
+def turns(pixels: np.ndarray, quarters: tuple[int, ...] = (0, 1, 3)) -> Iterator[tuple[int, np.ndarray]]:
+    """The photo turned by each of `quarters` clockwise (by default as it is and a quarter both ways,
+    for faces of people lying down): (quarter turns, pixels). Map boxes back with `unturn`."""
+    for q in quarters:
+        yield q, (pixels if q == 0 else np.ascontiguousarray(np.rot90(pixels, k=-q)))
 
 
 def unturn(box: Box, quarters: int, width: int, height: int) -> Box:
     """A box found on the photo turned `quarters` clockwise, in the unturned photo's pixels
     (`width` x `height` are the unturned photo's size)."""
     x, y, w, h = box
+    if quarters == 2:  # upside down
+        return (width - x - w, height - y - h, w, h)
     if quarters == 1:  # clockwise: (x, y) -> (height - 1 - y, x)
         return (y, height - x - w, h, w)
     if quarters == 3:  # counter-clockwise: (x, y) -> (y, width - 1 - x)
         return (width - y - h, x, h, w)
     return box
-
-
-def turn(box: Box, quarters: int, width: int, height: int) -> Box:
-    """Where a box of a `width` x `height` photo lies once the photo is turned `quarters` clockwise."""
-    return unturn(box, (4 - quarters) % 4, height, width) if quarters % 2 else box
 
 
 def tiles(h: int, w: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
