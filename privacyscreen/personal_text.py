@@ -15,8 +15,9 @@
 * plate: a licence plate: two or three groups of 1-3 letters or digits joined by dashes or
   spaces (spaces only when the plate is the whole line), 6 to 8 characters in all, with both
   letters and digits (AB-123-C, 12-ABC-3, 1-ABC-23; old sidecodes like XX-99-99 too); or a
-  whole line that is a code in capitals and digits, 5 to 10 of them with at least two digits
-  (MH14CS1938; with one real digit an O counts as one: GNO6BG). `two_line_plate` says when two
+  whole line that is a code in capitals and digits, 5 to 10 of them with at least one digit
+  (MH14CS1938, GNO6BG, JBP4V). Marks the reader takes from a plate's dividers, screws or frame
+  (BSE:55-79, "RK-641AL) are ignored here. `two_line_plate` says when two
   stacked lines are a plate together ("51F" over "888.26", or digits alone: "510" over "711.67").
 * number: a room, client or ID number: "Kamer 12", "kamer 3b", "room 4", "cliëntnr 4471",
   "ID 12345", "bed 2"; or a bare number of 4 or more digits that is not a year (1900-2099).
@@ -74,6 +75,7 @@ DATES = [
 PLATE = re.compile(r"(?<![\w-])[A-Z0-9]{1,3}([-·][A-Z0-9]{1,3}){1,2}(?![\w-])")
 PLATE_LINE = re.compile(r"[A-Z0-9]{1,3}( [A-Z0-9]{1,4}){1,2}")  # with spaces: only as the whole line
 CODE_LINE = re.compile(r"[A-Z0-9]+([-. ·][A-Z0-9]+)*")  # a whole line of capitals and digits
+PLATE_MARKS = re.compile(r"[^\w\s.·-]")  # what a plate's dividers, screws and frame look like to the reader
 NUMBER = re.compile(rf"\b({NUMBER_WORDS})\.?\s*[:#]?\s*\d+[a-z]?\b", re.I)
 BARE_NUMBER = re.compile(r"(?<![\d,.])\d{4,}[a-z]?(?![\d,.])", re.I)
 SENTENCE = 8  # words; longer lines are text, not banners or signs
@@ -109,11 +111,12 @@ def classify(text: str, allow: tuple[str, ...] = ()) -> str:
         return "phone"
     if any(p.search(line) for p in DATES):
         return "date"
-    upper = line.upper()
+    code = " ".join(PLATE_MARKS.sub("", line).split())
+    upper = code.upper()
     if (
         any(_plate(m.group()) for m in PLATE.finditer(upper))
         or (PLATE_LINE.fullmatch(upper) and _plate(upper))
-        or (CODE_LINE.fullmatch(line) and _code(line) and not NUMBER.search(line))
+        or (CODE_LINE.fullmatch(code) and _code(code) and not NUMBER.search(code))
     ):
         return "plate"
     if NUMBER.search(line) or any(not YEAR.fullmatch(n.group()) for n in BARE_NUMBER.finditer(line)):
@@ -156,12 +159,10 @@ def _plate(candidate: str) -> bool:
 
 
 def _code(line: str) -> bool:
-    """5 to 10 capitals and digits, at least two digits; with one real digit, an O counts as a digit too
-    (the reader takes a plate's 0 for an O: GNO6BG)."""
+    """5 to 10 capitals and digits, at least one of them a digit (the reader takes a plate's 0 for an O,
+    its 8 for a B: GNO6BG, JBP4V)."""
     chars = [c for c in line if c.isalnum()]
-    digits = sum(c.isdigit() for c in chars)
-    enough = digits >= 1 and digits + chars.count("O") >= 2
-    return 5 <= len(chars) <= 10 and enough and any(c.isalpha() for c in chars)
+    return 5 <= len(chars) <= 10 and any(c.isdigit() for c in chars) and any(c.isalpha() for c in chars)
 
 
 def two_line_plate(top: str, bottom: str) -> bool:

@@ -69,6 +69,10 @@ def test_an_invalid_bsn_fails_the_eleven_test(number):
         ("MH14CS1938", "plate"),
         ("GNO6BG", "plate"),  # GN06 BG(V), the 0 read as an O
         ("51F 888.26", "plate"),
+        ("BSE:55-79", "plate"),  # BSE 5579 with its divider and screws (../shared/eval/plates)
+        ('"RK-641AL', "plate"),  # a mark of the frame read as a quote
+        ("JBP4V", "plate"),  # CJ8P4V with one real digit read
+        ("12:30", "general"),
         ("A4 papier", "general"),
         ("Kamer 12", "number"),
         ("kamer 3b", "number"),
