@@ -17,12 +17,6 @@ from .messages import LANGUAGES, default_language, language_of, say, shown, spea
 from .policy import Policy, PolicyError, Reason
 from .screen import Screener, Settings
 
-# Metadata that alone makes a photo unfit to publish (names, places, devices, hidden copies).
-IDENTIFYING_METADATA = (
-    "gps", "owner-name", "camera-serial", "description", "exif-thumbnail",
-    "xmp-face-regions", "xmp-person-names", "iptc", "comment", "extra-frames",
-)  # fmt: skip
-
 
 def problems(path: Path, screener: Screener) -> list[Reason]:
     """Why `path` may not be published as it is; [] when it may."""
@@ -34,7 +28,7 @@ def problems(path: Path, screener: Screener) -> list[Reason]:
     except photo.PhotoError as e:
         return [Reason(f"error-{e.code}", detail=e.detail)]
     rules = screener.settings.policy
-    decision = policy.decide(screener.find(pic.pixels), [], pic.height, rules)
+    decision = policy.decide(screener.find(pic.pixels), (), pic.height, rules)
     redacted = [f for f in decision.findings if f.action == "redacted"]
     found = []
     faces = sum(r.count for r in decision.reasons if r.code in ("reason-faces-redacted", "reason-heads-redacted"))
@@ -45,9 +39,8 @@ def problems(path: Path, screener: Screener) -> list[Reason]:
         found.append(Reason("check-text", count=len(texts), items=tuple(sorted({f"text-{f.label}" for f in texts}))))
     if decision.verdict == policy.NEEDS_CONSENT:
         found.append(Reason("check-body", detail=rules.name))
-    metadata = tuple(m for m in pic.metadata if m in IDENTIFYING_METADATA)
-    if metadata:
-        found.append(Reason("check-metadata", items=metadata))
+    if pic.metadata:
+        found.append(Reason("check-metadata", metadata=pic.metadata))
     return found
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .findings import TEXT_LABELS, Finding, contains_center, iou, overlap
 from .messages import LANGUAGES, UserError, say
+from .metadata import Metadata
 
 NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
     "no-people",
@@ -111,19 +112,21 @@ class Reason:
 
     code: str
     count: int = 0
-    items: tuple[str, ...] = ()  # message codes, e.g. metadata kinds
+    items: tuple[str, ...] = ()  # message codes, e.g. text labels
+    metadata: tuple[Metadata, ...] = ()  # what a file carries, named after the items
     detail: str = ""
     form: str = ""  # consent form ID
     channel: str = ""
     on: str = ""  # a date
 
     def text(self, lang: str) -> str:
-        items = ", ".join(say(i, lang) for i in self.items)
+        items = ", ".join([*(say(i, lang) for i in self.items), *(m.text(lang) for m in self.metadata)])
         return say(self.code, lang, count=self.count, items=items, detail=self.detail, form=self.form,
                    channel=self.channel, on=self.on)  # fmt: skip
 
     def to_dict(self) -> dict:
-        return {"code": self.code, **{lang: self.text(lang) for lang in LANGUAGES}}
+        metadata = {"metadata": {m.carrier: list(m.kinds) for m in self.metadata}} if self.metadata else {}
+        return {"code": self.code, **metadata, **{lang: self.text(lang) for lang in LANGUAGES}}
 
 
 @dataclass
@@ -167,7 +170,7 @@ def _worn(text: Finding, findings: list[Finding]) -> bool:
 
 
 def decide(
-    findings: list[Finding], metadata: list[str], height: int, policy: Policy = Policy(),
+    findings: list[Finding], metadata: tuple[Metadata, ...], height: int, policy: Policy = Policy(),
     keep: frozenset[str] = frozenset(), consent: list[Reason] | None = None, channel: str = "",
 ) -> Decision:  # fmt: skip
     """Act on every finding, then give the photo (`height` pixels high) one verdict.
@@ -213,7 +216,7 @@ def decide(
             labels = tuple(f"text-{label}" for label in sorted({f.label for f in texts}))
             reasons.append(Reason(code, count=len(texts), items=labels))
     if metadata:
-        reasons.append(Reason("reason-metadata-removed", items=tuple(metadata)))
+        reasons.append(Reason("reason-metadata-removed", metadata=metadata))
     return Decision(verdict, acted, reasons)
 
 

@@ -209,7 +209,7 @@ class Screener:
                     break  # the table would mostly be the hands crop again
                 x, y, w, h = c.crop
                 crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
-                again = policy.decide(self.find(crop), [], h, self.settings.policy)
+                again = policy.decide(self.find(crop), (), h, self.settings.policy)
                 redacted = [f for f in again.findings if f.action == "redacted"]
                 if again.verdict not in policy.SAFE or any(f.label != "unreadable" for f in redacted):
                     failed += 1

@@ -13,6 +13,7 @@ from PIL import Image
 
 from privacyscreen.check import main
 
+from . import carriers as C
 from .conftest import ROOT, digest
 
 
@@ -82,9 +83,39 @@ def test_identifying_metadata_alone_fails(no_people, tmp_path, capsys):
     Image.open(no_people).convert("RGB").save(photo, exif=exif)
     assert main(["--lang", "nl", str(photo)]) == 1
     assert capsys.readouterr().out == (
-        f"{photo}: identificerende metadata (GPS-locatie, naam van eigenaar of maker): "
-        "'privacyscreen run' verwijdert die\n"
+        f"{photo}: metadata: EXIF (maker of eigenaar, plaats); 'privacyscreen run' verwijdert die\n"
     )
+
+
+@pytest.fixture
+def metadata_carriers(tmp_path, no_people) -> dict[Path, str]:
+    """Photos of no one with metadata that `check` once passed, and what it must name in each."""
+    return {
+        C.jpeg_iptc_after_image(no_people, tmp_path / "iptc-segment.jpg", "segment"): "IPTC (author or owner, place)",
+        C.jpeg_iptc_after_image(no_people, tmp_path / "iptc-trailer.jpg", "trailer"): (
+            "IPTC (author or owner, place), data after the image"
+        ),
+        C.jpeg_xmp_creator(no_people, tmp_path / "xmp.jpg"): "XMP (author or owner)",
+        C.canon_jpeg(no_people, tmp_path / "canon.jpg"): (
+            "EXIF (other details), camera maker's notes (author or owner, serial number, other details)"
+        ),
+        C.png_author_comment(no_people, tmp_path / "text.png"): (
+            "text fields (author or owner, description or keywords)"
+        ),
+    }
+
+
+def test_metadata_that_names_people_or_places_fails_and_run_names_the_same(metadata_carriers, screener, capsys):
+    """Fail closed: IPTC after the image data, XMP dc:creator, a Canon MakerNote with the owner's
+    name and serial number, PNG text chunks Author and Comment. `run` names the same in its
+    reasons; neither says what the metadata says."""
+    assert main([str(p) for p in metadata_carriers]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}: metadata: {named}; 'privacyscreen run' removes it" for path, named in metadata_carriers.items()
+    ]
+    for path, named in metadata_carriers.items():
+        result = screener.screen(path, path.parent / "out" / path.stem)
+        assert result.verdict == "no-people" and result.reasons[-1].text("en") == f"metadata removed: {named}"
 
 
 def test_unreadable_files_fail_and_usage_errors_exit_2(tmp_path, capsys):

@@ -14,7 +14,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from privacyscreen import photo, policy
+from privacyscreen import metadata, policy
 from privacyscreen.messages import FRAMEWORK_DOMAIN, LANGUAGES, LOCALE, say
 
 PACKAGE = LOCALE.parent
@@ -47,7 +47,7 @@ def test_every_code_the_package_uses_is_translated():
     source = "\n".join(p.read_text() for p in PACKAGE.rglob("*.py"))
     codes = set(re.findall(r'(?:say|help_text|Reason|(?!Photo)[A-Z][a-z]+Error)\(\s*"([a-z0-9-]+)"', source))
     codes |= {f"error-{c}" for c in re.findall(r'PhotoError\(\s*"([a-z0-9-]+)"', source)}
-    codes |= set(re.findall(r'found\.append\("([a-z0-9-]+)"\)', source)) | set(photo.IDENTIFYING_EXIF)
+    codes |= {f"metadata-{name}" for name in metadata.CARRIERS + metadata.KINDS}
     codes |= set(policy.VERDICTS) | {"error-verify", "error-write", "error-internal"}
     assert len(codes) > 35 and {"help-main", "help-run-out", "help-check-description"} <= codes
     english = {m.id for m in po("en") if m.id}
