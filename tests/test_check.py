@@ -83,7 +83,8 @@ def test_identifying_metadata_alone_fails(no_people, tmp_path, capsys):
     Image.open(no_people).convert("RGB").save(photo, exif=exif)
     assert main(["--lang", "nl", str(photo)]) == 1
     assert capsys.readouterr().out == (
-        f"{photo}: metadata: EXIF (maker of eigenaar, plaats); 'privacyscreen run' verwijdert die\n"
+        f"{photo}: metadata: EXIF (maker of eigenaar, plaats); 'privacyscreen run' verwijdert die, "
+        "of geef --accept-metadata als je die hebt nagekeken\n"
     )
 
 
@@ -111,11 +112,24 @@ def test_metadata_that_names_people_or_places_fails_and_run_names_the_same(metad
     reasons; neither says what the metadata says."""
     assert main([str(p) for p in metadata_carriers]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        f"{path}: metadata: {named}; 'privacyscreen run' removes it" for path, named in metadata_carriers.items()
+        f"{path}: metadata: {named}; 'privacyscreen run' removes it, or pass --accept-metadata once you have "
+        "reviewed it"
+        for path, named in metadata_carriers.items()
     ]
     for path, named in metadata_carriers.items():
         result = screener.screen(path, path.parent / "out" / path.stem)
         assert result.verdict == "no-people" and result.reasons[-1].text("en") == f"metadata removed: {named}"
+
+
+def test_metadata_accepted_after_review_passes_but_a_face_still_fails(metadata_carriers, tmp_path, portrait, capsys):
+    with_credit = tmp_path / "portrait-with-credit.jpg"
+    C.jpeg_xmp_creator(portrait, with_credit)
+    assert main(["--accept-metadata", *map(str, metadata_carriers), str(with_credit)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    prefix = f"{with_credit}: "
+    assert lines and all(line.startswith(prefix) for line in lines)  # the carriers pass
+    assert lines[0].startswith(f"{prefix}1 recognisable face")
+    assert not [line for line in lines if line.startswith(f"{prefix}metadata")]
 
 
 def test_unreadable_files_fail_and_usage_errors_exit_2(tmp_path, capsys):
