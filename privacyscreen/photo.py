@@ -80,9 +80,6 @@ def read(path: Path) -> bytes:
 def decode(data: bytes) -> Photo:
     if not data:
         raise PhotoError("empty")
-    hidden = polyglot(data)
-    if hidden:
-        raise PhotoError("polyglot", hidden)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -93,6 +90,9 @@ def decode(data: bytes) -> Photo:
             raise PhotoError("not-an-image") from e
         except Exception as e:  # noqa: BLE001 - every decoder fault means "cannot screen"
             raise PhotoError("corrupt", f"{type(e).__name__}: {e}") from e
+        hidden = polyglot(data)  # an image that is also an archive or a document (a plain one is no image)
+        if hidden:
+            raise PhotoError("polyglot", hidden)
         if im.format not in FORMATS:
             raise PhotoError("unsupported", im.format or "?")
         if im.width * im.height > MAX_PIXELS:

@@ -112,6 +112,23 @@ def test_a_jpeg_that_is_also_a_zip_or_a_pdf_is_refused(screener, portrait_jpeg, 
     assert not (tmp_path / "out").exists()
 
 
+def test_a_plain_zip_docx_or_pdf_is_not_a_photo(screener, tmp_path):
+    """Only a photo can have something hidden in it: an archive, a Word file or a PDF given to
+    `run` is simply not a photo."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("client-dossier.txt", "Jansen, kamer 12")
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    for name, data in (("dossier.zip", archive.getvalue()), ("brief.docx", docx.getvalue()), ("plan.pdf", pdf)):
+        (tmp_path / name).write_bytes(data)
+        result = screener.screen(tmp_path / name, tmp_path / "out" / name)
+        assert result.error.code == "error-not-an-image" and result.error.text("en") == "this is not a photo", name
+
+
 def test_an_animation_with_thousands_of_frames_is_refused_quickly(tmp_path):
     frames = [Image.new("RGB", (8, 8), (i % 256, i // 256 * 10, 0)) for i in range(5000)]
     gif = tmp_path / "endless.gif"
