@@ -8,6 +8,7 @@ are in a second catalog, locale/nl/LC_MESSAGES/click-argparse.po, whose msgids a
 
 from __future__ import annotations
 
+import errno
 import gettext
 import os
 from collections.abc import Sequence
@@ -19,6 +20,15 @@ LANGUAGES = ("en", "nl")
 LOCALE = Path(__file__).resolve().parent / "locale"
 
 FRAMEWORK_DOMAIN = "click-argparse"
+
+OS_PROBLEMS = {  # what the system says went wrong, as a message code (its own words are English)
+    errno.ENOSPC: "os-disk-full",
+    errno.EROFS: "os-read-only",
+    errno.EACCES: "os-no-permission",
+    errno.EPERM: "os-no-permission",
+    errno.ENOENT: "os-not-found",
+    errno.ENAMETOOLONG: "os-name-too-long",
+}
 
 
 @cache
@@ -67,6 +77,11 @@ def speak(lang: str) -> None:
 def say(code: str, lang: str = "en", **params: object) -> str:
     """The sentence for `code` in `lang`, with `params` filled in."""
     return catalog(lang).gettext(code).format(**params)
+
+
+def os_problem(error: OSError) -> str:
+    """The message code that says in the user's words what the system refused."""
+    return OS_PROBLEMS.get(error.errno or 0, "os-other")
 
 
 class UserError(Exception):

@@ -114,7 +114,7 @@ class Reason:
     count: int = 0
     items: tuple[str, ...] = ()  # message codes, e.g. text labels
     metadata: tuple[Metadata, ...] = ()  # what a file carries, named after the items
-    detail: str = ""
+    detail: str = ""  # in the report; in the sentence only as a name or a number (a format, a policy)
     form: str = ""  # consent form ID
     channel: str = ""
     on: str = ""  # a date
@@ -126,7 +126,8 @@ class Reason:
 
     def to_dict(self) -> dict:
         metadata = {"metadata": {m.carrier: list(m.kinds) for m in self.metadata}} if self.metadata else {}
-        return {"code": self.code, **metadata, **{lang: self.text(lang) for lang in LANGUAGES}}
+        detail = {"detail": self.detail} if self.detail else {}
+        return {"code": self.code, **metadata, **detail, **{lang: self.text(lang) for lang in LANGUAGES}}
 
 
 @dataclass

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import io
+import json
 import re
+import shutil
 import string
+import struct
 from pathlib import Path
 
 import click
@@ -13,9 +17,14 @@ import pytest
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from click.testing import CliRunner
 
-from privacyscreen import metadata, policy
-from privacyscreen.messages import FRAMEWORK_DOMAIN, LANGUAGES, LOCALE, say
+from privacyscreen import metadata, policy, write
+from privacyscreen.check import main as check
+from privacyscreen.cli import main as cli
+from privacyscreen.messages import FRAMEWORK_DOMAIN, LANGUAGES, LOCALE, OS_PROBLEMS, os_problem, say
+
+from . import carriers as C
 
 PACKAGE = LOCALE.parent
 
@@ -47,12 +56,41 @@ def test_every_code_the_package_uses_is_translated():
     source = "\n".join(p.read_text() for p in PACKAGE.rglob("*.py"))
     codes = set(re.findall(r'(?:say|help_text|Reason|(?!Photo)[A-Z][a-z]+Error)\(\s*"([a-z0-9-]+)"', source))
     codes |= {f"error-{c}" for c in re.findall(r'PhotoError\(\s*"([a-z0-9-]+)"', source)}
-    codes |= {f"metadata-{name}" for name in metadata.CARRIERS + metadata.KINDS}
+    codes |= {f"metadata-{name}" for name in metadata.CARRIERS + metadata.KINDS} | {*OS_PROBLEMS.values(), "os-other"}
     codes |= set(policy.VERDICTS) | {"error-verify", "error-write", "error-internal"}
     assert len(codes) > 35 and {"help-main", "help-run-out", "help-check-description"} <= codes
     english = {m.id for m in po("en") if m.id}
     assert codes <= english, codes - english
     assert say("reason-faces-redacted", "nl", count=2) == "2 gezicht(en) onherkenbaar gemaakt"
+
+
+def test_a_dutch_sentence_leaves_the_english_of_pillow_and_the_system_to_the_report(tmp_path, no_people, monkeypatch,
+                                                                                     capsys):  # fmt: skip
+    """Pillow's words for a photo too large and ours for a failed final check (in English) are
+    the report's `detail`, never part of what a user reads: the run's lines, the report's texts,
+    the HTML page, check's lines. The system's refusal is said in the user's words."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    header = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)  # Pillow refuses this size on opening
+    chunks = C._png_chunk(b"IHDR", header) + C._png_chunk(b"IDAT", b"") + C._png_chunk(b"IEND", b"")
+    (inbox / "groot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunks)
+    shutil.copy(no_people, inbox / "koffie.png")
+    monkeypatch.setattr(write, "MAX_MEAN_ERROR", -1.0)  # no safe copy passes its final check
+    run = CliRunner().invoke(cli, ["run", str(inbox), "--out", str(out), "--html", str(out / "r.html"), "--jobs", "1",
+                                   "--lang", "nl"])  # fmt: skip
+    assert run.exit_code == 1, run.output
+    report = json.loads((out / "privacyscreen-report.json").read_text())
+    errors = {Path(image["source"]).name: image["error"] for image in report["images"]}
+    assert check(["--lang", "nl", str(inbox / "groot.png")]) == 1
+    read = [run.output, (out / "r.html").read_text(), capsys.readouterr().out]
+    read += [error[lang] for error in errors.values() for lang in LANGUAGES]
+    for english in ("Image size", "exceeds", "pixels", "decoded", "mean error"):
+        assert not [text for text in read if english in text], english
+    assert errors["groot.png"]["code"] == "error-too-large" and errors["groot.png"]["detail"]  # Pillow's words
+    assert errors["koffie.png"]["code"] == "error-verify" and "mean error" in errors["koffie.png"]["detail"]
+    assert errors["koffie.png"]["nl"] == "de veilige kopie kwam niet door de eindcontrole; niet opgeslagen"
+    full = say(os_problem(OSError(errno.ENOSPC, "No space left on device")), "nl")
+    assert say("error-write", "nl", items=full) == "de veilige kopie kon niet worden opgeslagen (de schijf is vol)"
 
 
 SINCE_CLICK_8_5 = {"Positional arguments"}  # a help section click 8.5 added; earlier clicks (>= 8.1) lack it
