@@ -229,7 +229,7 @@ def run(
             raise click.ClickException(say("error-report", lang, items=say(os_problem(e), lang))) from None
         tally = report.counts(results)
         parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
-        click.echo(say("summary", lang, total=len(results), counts=parts or "0"))
+        click.echo(say("summary", lang, count=len(results), counts=parts or "0"))
         click.echo(say("summary-outputs", lang, out=out_dir, report=report_path))
         if compose:
             made = sum(o.kind == "composition" for r in results for o in r.outputs)

@@ -1,5 +1,6 @@
 """Every sentence a user sees, in English and Dutch, looked up by a short code in gettext
-catalogs: privacyscreen/locale/{en,nl}/LC_MESSAGES/privacyscreen.po (msgid = the code). After
+catalogs: privacyscreen/locale/{en,nl}/LC_MESSAGES/privacyscreen.po (msgid = the code). A message
+with a {count} has a form for each number (msgid_plural, as the catalog's Plural-Forms say). After
 editing a .po file, compile it: `pybabel compile -d privacyscreen/locale -D "privacyscreen click-argparse"`.
 
 The words click and argparse print themselves ("Usage:", "Options", "[required]", their errors)
@@ -75,8 +76,12 @@ def speak(lang: str) -> None:
 
 
 def say(code: str, lang: str = "en", **params: object) -> str:
-    """The sentence for `code` in `lang`, with `params` filled in."""
-    return catalog(lang).gettext(code).format(**params)
+    """The sentence for `code` in `lang`, with `params` filled in. With a `count`, the form of the
+    sentence for that number, as the catalog's plural forms say ("1 gezicht", "2 gezichten")."""
+    book = catalog(lang)
+    count = params.get("count")
+    text = book.gettext(code) if count is None else book.ngettext(code, code, count)
+    return text.format(**params)
 
 
 def os_problem(error: OSError) -> str:

@@ -111,7 +111,7 @@ class Reason:
     """Why a photo got its verdict; rendered in the user's language only when shown."""
 
     code: str
-    count: int = 0
+    count: int | None = None  # how many, for a message that has a form per number
     items: tuple[str, ...] = ()  # message codes, e.g. text labels
     metadata: tuple[Metadata, ...] = ()  # what a file carries, named after the items
     detail: str = ""  # in the report; in the sentence only as a name or a number (a format, a policy)

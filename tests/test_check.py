@@ -46,9 +46,9 @@ def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, c
     assert main([str(portrait), str(no_people)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        f"{portrait}: 1 recognisable face(s): screen it with 'privacyscreen run' first, "
+        f"{portrait}: 1 recognisable face: screen it with 'privacyscreen run' first, "
         "or publish it only with a signed consent form",
-        f"{portrait}: 3 text(s) to make unreadable (name, text that could not be read): "  # her patch and tag
+        f"{portrait}: 3 texts to make unreadable (name, text that could not be read): "  # her patch and tag
         "screen it with 'privacyscreen run' first",
         f"{portrait}: a person is recognisable by body, clothing or posture (policy strict): "
         "crop them away or publish only with a signed consent form",
@@ -171,7 +171,7 @@ def test_the_real_pre_commit_framework_runs_the_hook(tmp_path, portrait, no_peop
 
     blocked = hook("met-gezicht.png", "koffie.png", "veilig.png", "notes.txt")
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
-    assert "met-gezicht.png: 1 recognisable face(s)" in blocked.stdout
+    assert "met-gezicht.png: 1 recognisable face:" in blocked.stdout
     assert "koffie.png" not in blocked.stdout.split("Failed")[-1] and "veilig.png:" not in blocked.stdout
     passed = hook("koffie.png", "veilig.png")
     assert passed.returncode == 0, passed.stdout + passed.stderr
