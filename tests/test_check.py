@@ -45,6 +45,7 @@ def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, c
     before = digest(portrait)
     assert main([str(portrait), str(no_people)]) == 1
     lines = capsys.readouterr().out.splitlines()
+    metadata = "'privacyscreen run' removes it, or pass --accept-metadata once you have reviewed it"
     assert lines == [
         f"{portrait}: 1 recognisable face: screen it with 'privacyscreen run' first, "
         "or publish it only with a signed consent form",
@@ -52,9 +53,11 @@ def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, c
         "screen it with 'privacyscreen run' first",
         f"{portrait}: a person is recognisable by body, clothing or posture (policy strict): "
         "crop them away or publish only with a signed consent form",
+        f"{portrait}: metadata: text fields (description or keywords), other blocks of data; {metadata}",  # tIME
+        f"{no_people}: metadata: other blocks of data; {metadata}",  # when it was last changed (tIME)
     ]
-    assert main([str(portrait), "--policy", "standard"]) == 1
-    assert len(capsys.readouterr().out.splitlines()) == 2  # the face and the name, not the body
+    assert main([str(portrait), "--policy", "standard", "--accept-metadata"]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 2  # the face and the name, not the body nor the metadata
     assert digest(portrait) == before
 
 
@@ -151,7 +154,7 @@ def test_the_real_pre_commit_framework_runs_the_hook(tmp_path, portrait, no_peop
     posts = tmp_path / "posts"
     posts.mkdir()
     shutil.copy(portrait, posts / "met-gezicht.png")
-    shutil.copy(no_people, posts / "koffie.png")
+    Image.open(no_people).save(posts / "koffie.png")  # its pixels alone: the original's tIME chunk is metadata
     shutil.copy(screened / "astronaut.png", posts / "veilig.png")
     (posts / "notes.txt").write_text("not a photo: the hook does not see it\n")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
