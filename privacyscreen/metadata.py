@@ -5,8 +5,8 @@ profile, and its own XMP packet with the model-release status and the seal). `ru
 photos without any of it and names it in its reasons; `check` refuses a file that carries any
 of it unless the user accepts metadata they have reviewed. Tags and chunks that describe the
 pixels (size, layout, colour, orientation, resolution) are the image, not metadata. What is
-there but cannot be read, or is not known, is named as "other details": nothing passes because
-it was not understood.
+there but cannot be read, or is of no known kind, is named all the same ("other details", "other
+blocks of data"): nothing passes because it was not understood.
 """
 
 from __future__ import annotations
