@@ -1,9 +1,10 @@
 """`privacyscreen check FILE...`: a read-only gate for publishing, shaped like a pre-commit hook.
 
-It never changes a file. It prints one `path: reason` line per photo that may not be published
-as it is and returns 0 when every photo is safe, 1 when any is not, 2 on usage errors. A photo
-that privacyscreen itself wrote and nobody changed since (its seal matches, see write.py)
-passes without detecting faces again on blurred pixels.
+It never changes a file. It prints one `path: reason` line per problem of a photo that may not be
+published as it is and returns 0 when every photo is safe, 1 when any is not, 2 on usage errors.
+Metadata is a problem unless the user accepts it (--accept-metadata), having reviewed it. A photo
+that privacyscreen itself wrote and nobody changed since (its seal matches, see write.py) passes
+without detecting faces again on blurred pixels.
 """
 
 from __future__ import annotations
@@ -17,15 +18,10 @@ from .messages import LANGUAGES, default_language, language_of, say, shown, spea
 from .policy import Policy, PolicyError, Reason
 from .screen import Screener, Settings
 
-# Metadata that alone makes a photo unfit to publish (names, places, devices, hidden copies).
-IDENTIFYING_METADATA = (
-    "gps", "owner-name", "camera-serial", "description", "exif-thumbnail",
-    "xmp-face-regions", "xmp-person-names", "iptc", "comment", "extra-frames",
-)  # fmt: skip
 
-
-def problems(path: Path, screener: Screener) -> list[Reason]:
-    """Why `path` may not be published as it is; [] when it may."""
+def problems(path: Path, screener: Screener, accept_metadata: bool = False) -> list[Reason]:
+    """Why `path` may not be published as it is; [] when it may. With `accept_metadata`, the
+    metadata it carries is no reason."""
     try:
         data = photo.read(path)
         if write.sealed_release(data) == "not-applicable":
@@ -34,7 +30,7 @@ def problems(path: Path, screener: Screener) -> list[Reason]:
     except photo.PhotoError as e:
         return [Reason(f"error-{e.code}", detail=e.detail)]
     rules = screener.settings.policy
-    decision = policy.decide(screener.find(pic.pixels), [], pic.height, rules)
+    decision = policy.decide(screener.find(pic.pixels), (), pic.height, rules)
     redacted = [f for f in decision.findings if f.action == "redacted"]
     found = []
     faces = sum(r.count for r in decision.reasons if r.code in ("reason-faces-redacted", "reason-heads-redacted"))
@@ -45,9 +41,8 @@ def problems(path: Path, screener: Screener) -> list[Reason]:
         found.append(Reason("check-text", count=len(texts), items=tuple(sorted({f"text-{f.label}" for f in texts}))))
     if decision.verdict == policy.NEEDS_CONSENT:
         found.append(Reason("check-body", detail=rules.name))
-    metadata = tuple(m for m in pic.metadata if m in IDENTIFYING_METADATA)
-    if metadata:
-        found.append(Reason("check-metadata", items=metadata))
+    if pic.metadata and not accept_metadata:
+        found.append(Reason("check-metadata", metadata=pic.metadata))
     return found
 
 
@@ -60,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", choices=LANGUAGES, default=default_language(), help=say("help-check-lang", lang))
     parser.add_argument("--policy", default="strict", help=say("help-check-policy", lang))
     parser.add_argument("--allow", action="append", default=[], help=say("help-check-allow", lang))
+    parser.add_argument("--accept-metadata", action="store_true", help=say("help-check-accept-metadata", lang))
     args = parser.parse_args(argv)
     failed = 0
     if not args.filenames:
@@ -71,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with Screener(Settings(policy=rules)) as screener:
         for path in args.filenames:
-            reasons = problems(path, screener)
+            reasons = problems(path, screener, args.accept_metadata)
             for reason in reasons:
                 print(f"{shown(path)}: {reason.text(args.lang)}")
             failed += bool(reasons)

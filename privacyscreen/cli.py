@@ -19,7 +19,7 @@ from . import __version__, consent, models, redact, report, screen, write
 from . import check as check_photos
 from . import compose as composition
 from . import watch as drop_folder
-from .messages import LANGUAGES, language_of, say, shown, speak
+from .messages import LANGUAGES, language_of, os_problem, say, shown, speak
 from .policy import ERROR, Policy, PolicyError
 
 # Decided once, before the commands below are built: their --help, and click's own words, speak it.
@@ -94,7 +94,8 @@ def output_folder(path: Path, lang: str) -> Iterator[None]:
         except write.FolderInUse as e:
             raise click.ClickException(say("error-folder-in-use", lang, path=path, pid=e)) from None
         except OSError as e:
-            raise click.ClickException(say("error-out-folder", lang, path=path, detail=e.strerror or e)) from None
+            problem = say(os_problem(e), lang)
+            raise click.ClickException(say("error-out-folder", lang, path=path, items=problem)) from None
         yield
 
 
@@ -225,10 +226,10 @@ def run(
             if html_path:
                 report.write_html(results, html_path, lang)
         except OSError as e:
-            raise click.ClickException(say("error-report", lang, detail=e.strerror or e)) from None
+            raise click.ClickException(say("error-report", lang, items=say(os_problem(e), lang))) from None
         tally = report.counts(results)
         parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
-        click.echo(say("summary", lang, total=len(results), counts=parts or "0"))
+        click.echo(say("summary", lang, count=len(results), counts=parts or "0"))
         click.echo(say("summary-outputs", lang, out=out_dir, report=report_path))
         if compose:
             made = sum(o.kind == "composition" for r in results for o in r.outputs)

@@ -1,5 +1,6 @@
 """Every sentence a user sees, in English and Dutch, looked up by a short code in gettext
-catalogs: privacyscreen/locale/{en,nl}/LC_MESSAGES/privacyscreen.po (msgid = the code). After
+catalogs: privacyscreen/locale/{en,nl}/LC_MESSAGES/privacyscreen.po (msgid = the code). A message
+with a {count} has a form for each number (msgid_plural, as the catalog's Plural-Forms say). After
 editing a .po file, compile it: `pybabel compile -d privacyscreen/locale -D "privacyscreen click-argparse"`.
 
 The words click and argparse print themselves ("Usage:", "Options", "[required]", their errors)
@@ -8,6 +9,7 @@ are in a second catalog, locale/nl/LC_MESSAGES/click-argparse.po, whose msgids a
 
 from __future__ import annotations
 
+import errno
 import gettext
 import os
 from collections.abc import Sequence
@@ -19,6 +21,15 @@ LANGUAGES = ("en", "nl")
 LOCALE = Path(__file__).resolve().parent / "locale"
 
 FRAMEWORK_DOMAIN = "click-argparse"
+
+OS_PROBLEMS = {  # what the system says went wrong, as a message code (its own words are English)
+    errno.ENOSPC: "os-disk-full",
+    errno.EROFS: "os-read-only",
+    errno.EACCES: "os-no-permission",
+    errno.EPERM: "os-no-permission",
+    errno.ENOENT: "os-not-found",
+    errno.ENAMETOOLONG: "os-name-too-long",
+}
 
 
 @cache
@@ -65,8 +76,17 @@ def speak(lang: str) -> None:
 
 
 def say(code: str, lang: str = "en", **params: object) -> str:
-    """The sentence for `code` in `lang`, with `params` filled in."""
-    return catalog(lang).gettext(code).format(**params)
+    """The sentence for `code` in `lang`, with `params` filled in. With a `count`, the form of the
+    sentence for that number, as the catalog's plural forms say ("1 gezicht", "2 gezichten")."""
+    book = catalog(lang)
+    count = params.get("count")
+    text = book.gettext(code) if count is None else book.ngettext(code, code, count)
+    return text.format(**params)
+
+
+def os_problem(error: OSError) -> str:
+    """The message code that says in the user's words what the system refused."""
+    return OS_PROBLEMS.get(error.errno or 0, "os-other")
 
 
 class UserError(Exception):

@@ -6,12 +6,14 @@ import hashlib
 import io
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pillow_heif
-from PIL import ExifTags, Image, ImageCms, ImageOps, JpegImagePlugin
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
+
+from .metadata import Metadata, inventory
 
 pillow_heif.register_heif_opener()
 
@@ -19,13 +21,6 @@ MAX_PIXELS = 100_000_000  # 100 megapixels: well above any phone photo, far belo
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MULTI_FRAME_OK = {"MPO", "HEIF"}  # the first (primary) image is the photo; the others are never written
 FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF", "TIFF", "BMP", "GIF"}
-
-# EXIF tags whose mere presence identifies a person, a device or a place.
-IDENTIFYING_EXIF = {
-    "owner-name": {0x013B, 0x8298, 0xA430, 0x9C9D},  # Artist, Copyright, CameraOwnerName, XPAuthor
-    "camera-serial": {0xA431, 0xA435, 0xA420},  # BodySerialNumber, LensSerialNumber, ImageUniqueID
-    "description": {0x010E, 0x9286, 0x9C9B, 0x9C9C, 0x9C9E, 0x9C9F},  # descriptions, comments, XP*
-}
 
 
 class PhotoError(Exception):
@@ -47,7 +42,7 @@ class Photo:
     icc_profile: bytes | None = None  # kept only when it describes RGB pixels
     jpeg_quality: int | None = None  # estimated from the source's quantisation tables
     jpeg_subsampling: int | None = None
-    metadata: list[str] = field(default_factory=list)  # identifying metadata found (codes)
+    metadata: tuple[Metadata, ...] = ()  # what the file carried beyond pixels, colour profile and our own XMP
 
     @property
     def width(self) -> int:
@@ -85,9 +80,6 @@ def read(path: Path) -> bytes:
 def decode(data: bytes) -> Photo:
     if not data:
         raise PhotoError("empty")
-    hidden = polyglot(data)
-    if hidden:
-        raise PhotoError("polyglot", hidden)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -98,6 +90,9 @@ def decode(data: bytes) -> Photo:
             raise PhotoError("not-an-image") from e
         except Exception as e:  # noqa: BLE001 - every decoder fault means "cannot screen"
             raise PhotoError("corrupt", f"{type(e).__name__}: {e}") from e
+        hidden = polyglot(data)  # an image that is also an archive or a document (a plain one is no image)
+        if hidden:
+            raise PhotoError("polyglot", hidden)
         if im.format not in FORMATS:
             raise PhotoError("unsupported", im.format or "?")
         if im.width * im.height > MAX_PIXELS:
@@ -105,7 +100,7 @@ def decode(data: bytes) -> Photo:
         try:
             if getattr(im, "n_frames", 1) > 1 and im.format not in MULTI_FRAME_OK:  # counting reads every frame
                 raise PhotoError("animated", f"{im.n_frames} frames")
-            metadata = inventory(im)
+            metadata = inventory(im, data)
             quality, subsampling = jpeg_settings(im)
             icc = im.info.get("icc_profile")
             upright = ImageOps.exif_transpose(im)
@@ -180,35 +175,3 @@ def jpeg_settings(im: Image.Image) -> tuple[int | None, int | None]:
     total = sum(tables[min(tables)])
     quality = min(range(1, 101), key=lambda q: abs(_scaled_sum(q) - total))
     return quality, JpegImagePlugin.get_sampling(im)
-
-
-def inventory(im: Image.Image) -> list[str]:
-    """Codes of the identifying metadata a source file carries (it is all dropped on output)."""
-    found: list[str] = []
-    exif = im.getexif()
-    if exif:
-        tags = set(exif) | set(exif.get_ifd(ExifTags.IFD.Exif))
-        if exif.get_ifd(ExifTags.IFD.GPSInfo):
-            found.append("gps")
-        found += [code for code, ids in IDENTIFYING_EXIF.items() if tags & ids]
-        if exif.get_ifd(ExifTags.IFD.IFD1):
-            found.append("exif-thumbnail")
-        found.append("exif")
-    xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
-    if xmp:
-        text = xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else str(xmp)
-        if "mwg-rs:" in text or "MPRI:" in text or "MP:RegionInfo" in text:
-            found.append("xmp-face-regions")
-        if "PersonInImage" in text or "PersonDisplayName" in text:
-            found.append("xmp-person-names")
-        found.append("xmp")
-    applist = getattr(im, "applist", [])
-    if any(marker == "APP13" for marker, _ in applist):
-        found.append("iptc")
-    if im.info.get("comment"):
-        found.append("comment")
-    if getattr(im, "text", None):
-        found.append("text-chunks")
-    if getattr(im, "n_frames", 1) > 1:
-        found.append("extra-frames")
-    return found

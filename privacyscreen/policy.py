@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .findings import TEXT_LABELS, Finding, contains_center, iou, overlap
 from .messages import LANGUAGES, UserError, say
+from .metadata import Metadata
 
 NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
     "no-people",
@@ -110,20 +111,23 @@ class Reason:
     """Why a photo got its verdict; rendered in the user's language only when shown."""
 
     code: str
-    count: int = 0
-    items: tuple[str, ...] = ()  # message codes, e.g. metadata kinds
-    detail: str = ""
+    count: int | None = None  # how many, for a message that has a form per number
+    items: tuple[str, ...] = ()  # message codes, e.g. text labels
+    metadata: tuple[Metadata, ...] = ()  # what a file carries, named after the items
+    detail: str = ""  # in the report; in the sentence only as a name or a number (a format, a policy)
     form: str = ""  # consent form ID
     channel: str = ""
     on: str = ""  # a date
 
     def text(self, lang: str) -> str:
-        items = ", ".join(say(i, lang) for i in self.items)
+        items = ", ".join([*(say(i, lang) for i in self.items), *(m.text(lang) for m in self.metadata)])
         return say(self.code, lang, count=self.count, items=items, detail=self.detail, form=self.form,
                    channel=self.channel, on=self.on)  # fmt: skip
 
     def to_dict(self) -> dict:
-        return {"code": self.code, **{lang: self.text(lang) for lang in LANGUAGES}}
+        metadata = {"metadata": {m.carrier: list(m.kinds) for m in self.metadata}} if self.metadata else {}
+        detail = {"detail": self.detail} if self.detail else {}
+        return {"code": self.code, **metadata, **detail, **{lang: self.text(lang) for lang in LANGUAGES}}
 
 
 @dataclass
@@ -167,7 +171,7 @@ def _worn(text: Finding, findings: list[Finding]) -> bool:
 
 
 def decide(
-    findings: list[Finding], metadata: list[str], height: int, policy: Policy = Policy(),
+    findings: list[Finding], metadata: tuple[Metadata, ...], height: int, policy: Policy = Policy(),
     keep: frozenset[str] = frozenset(), consent: list[Reason] | None = None, channel: str = "",
 ) -> Decision:  # fmt: skip
     """Act on every finding, then give the photo (`height` pixels high) one verdict.
@@ -213,7 +217,7 @@ def decide(
             labels = tuple(f"text-{label}" for label in sorted({f.label for f in texts}))
             reasons.append(Reason(code, count=len(texts), items=labels))
     if metadata:
-        reasons.append(Reason("reason-metadata-removed", items=tuple(metadata)))
+        reasons.append(Reason("reason-metadata-removed", metadata=metadata))
     return Decision(verdict, acted, reasons)
 
 

@@ -141,7 +141,7 @@ def html(results: list[Screening], lang: str) -> str:
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{escape(say('html-title', lang))}</title><style>{CSS}</style></head><body>"
         f"<h1>{escape(say('html-title', lang))}</h1>"
-        f'<p class="totals">{escape(say("summary", lang, total=len(results), counts=totals or "0"))}</p>'
+        f'<p class="totals">{escape(say("summary", lang, count=len(results), counts=totals or "0"))}</p>'
         f'<section class="sheet">{"".join(cards)}</section></body></html>\n'
     )
 

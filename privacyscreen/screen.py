@@ -24,6 +24,7 @@ import numpy as np
 from . import compose, consent, detectors, photo, policy, redact, write
 from .compose import ASPECTS
 from .findings import Box, Finding, merge
+from .messages import os_problem
 from .policy import Reason
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".mpo"}
@@ -135,7 +136,7 @@ class Screener:
         except write.VerifyError as e:
             result.error = Reason("error-verify", detail=str(e))
         except OSError as e:
-            result.error = Reason("error-write", detail=e.strerror or str(e))
+            result.error = Reason("error-write", items=(os_problem(e),), detail=e.strerror or str(e))
         except Exception as e:  # noqa: BLE001 - fail closed: one bad photo never stops the run
             result.error = Reason("error-internal", detail=f"{type(e).__name__}: {e}")
         if result.error:
@@ -209,7 +210,7 @@ class Screener:
                     break  # the table would mostly be the hands crop again
                 x, y, w, h = c.crop
                 crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
-                again = policy.decide(self.find(crop), [], h, self.settings.policy)
+                again = policy.decide(self.find(crop), (), h, self.settings.policy)
                 redacted = [f for f in again.findings if f.action == "redacted"]
                 if again.verdict not in policy.SAFE or any(f.label != "unreadable" for f in redacted):
                     failed += 1

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from .metadata import SEAL_NS, XMP_HEADER, png_chunks, riff_chunks
 from .photo import Photo
 
 RELEASE_STATUS = {  # IPTC Extension / PLUS "Model Release Status"
@@ -35,11 +36,9 @@ RELEASE_STATUS = {  # IPTC Extension / PLUS "Model Release Status"
     "limited": "MR-LMR",  # a recognisable person, release limited to some uses
 }
 PLUS_VOCAB = "http://ns.useplus.org/ldf/vocab/"
-XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 JPEG_APP_ALLOWED = {"APP0", "APP2", "APP14"}  # JFIF, ICC profile, Adobe colour transform; APP1 only as XMP
 PNG_CHUNKS_ALLOWED = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"iCCP", b"iTXt", b"sRGB", b"gAMA", b"cHRM", b"pHYs"}
 WEBP_CHUNKS_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP", b"XMP "}
-SEAL_NS = "urn:privacyscreen:xmp:1.0#"
 UNSEALED = "0" * 64  # placeholder of the same length as the seal, replaced after encoding
 MAX_MEAN_ERROR = 6.0  # mean absolute difference, 0..255, between intended and decoded pixels
 
@@ -178,20 +177,6 @@ def check_jpeg(im: Image.Image, data: bytes, xmp: bytes) -> None:
         raise VerifyError("XMP packet missing")
 
 
-def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    """(type, body) of every chunk up to IEND, then (b"", rest) if bytes follow it."""
-    pos, chunks = 8, []
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        chunks.append((kind, data[pos + 8 : pos + 8 + length]))
-        pos += 12 + length
-        if kind == b"IEND":
-            break
-    if pos != len(data):
-        chunks.append((b"", data[pos:]))
-    return chunks
-
-
 def check_png(im: Image.Image, data: bytes, xmp: bytes) -> None:
     texts = 0
     for kind, body in png_chunks(data):
@@ -210,12 +195,7 @@ def check_png(im: Image.Image, data: bytes, xmp: bytes) -> None:
 def webp_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     if data[:4] != b"RIFF" or data[8:12] != b"WEBP" or struct.unpack("<I", data[4:8])[0] + 8 != len(data):
         raise VerifyError("malformed WebP container")
-    pos, chunks = 12, []
-    while pos + 8 <= len(data):
-        kind, length = struct.unpack("<4sI", data[pos : pos + 8])
-        chunks.append((kind, data[pos + 8 : pos + 8 + length]))
-        pos += 8 + length + (length & 1)
-    return chunks
+    return riff_chunks(data)
 
 
 def check_webp(im: Image.Image, data: bytes, xmp: bytes) -> None:

@@ -67,9 +67,12 @@ __all__ = [
     "Hit",
     "Place",
     "Planted",
+    "canon_jpeg",
     "display_p3_icc",
     "find_secrets",
     "heic_supported",
+    "jpeg_iptc_after_image",
+    "jpeg_xmp_creator",
     "load_upright",
     "make_heic_carrier",
     "make_jpeg_carrier",
@@ -85,6 +88,7 @@ __all__ = [
     "plant_mpo",
     "plant_png",
     "plant_webp",
+    "png_author_comment",
     "scan_secrets",
     "strict_violations",
     "xmp_properties",
@@ -1331,6 +1335,77 @@ def make_heic_carrier(photo: Path, dest: Path, secret: str = DEFAULT_SECRET, ori
 
 def make_mpo_carrier(photo: Path, dest: Path, secret: str = DEFAULT_SECRET, orientation: int = 6) -> Path:
     return plant_mpo(photo, dest, secret, orientation).path
+
+
+# --------------------------------------------------------------------------------------
+# Single carriers: one kind of metadata each, where a reader that looks only at the usual
+# places misses it (the files of issue 15)
+# --------------------------------------------------------------------------------------
+
+
+def jpeg_iptc_after_image(photo: Path | str, dest: Path | str, where: str, secret: str = DEFAULT_SECRET) -> Path:
+    """A JPEG with IPTC By-line, City and Country after the image data: ``where="segment"`` puts
+    them in an APP13 segment between the scan and the end of the image (Pillow reads segments only
+    up to the scan), ``where="trailer"`` after the end, in a block as FotoStation writes it."""
+    iim = _iim(1, 90, b"\x1b%G") + _iim(2, 0, b"\x00\x04")
+    for dataset, name in ((80, "By-line"), (90, "City"), (101, "Country-PrimaryLocationName")):
+        iim += _iim(2, dataset, _token(secret, f"iptc.{name}").encode())
+    jpeg = _jpeg_bytes(load_upright(photo))
+    assert jpeg.endswith(b"\xff\xd9")
+    if where == "segment":
+        data = jpeg[:-2] + _seg(0xED, b"Photoshop 3.0\0" + _irb(0x0404, iim)) + b"\xff\xd9"
+    else:
+        data = jpeg + b"\xa1\xb2\xc3\xd4" + struct.pack(">IH", 10 + len(iim), 1) + iim
+    Path(dest).write_bytes(data)
+    return Path(dest)
+
+
+def jpeg_xmp_creator(photo: Path | str, dest: Path | str, secret: str = DEFAULT_SECRET) -> Path:
+    """A JPEG whose only metadata is an XMP packet naming its creator (dc:creator) and author."""
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description rdf:about="" xmlns:dc="{_XMP_NS["dc"]}" xmlns:xmp="{_XMP_NS["xmp"]}"'
+        f' xmp:Author="{_token(secret, "xmp.xmp.Author")}">'
+        f"<dc:creator><rdf:Seq><rdf:li>{_token(secret, 'xmp.dc.creator')}</rdf:li></rdf:Seq></dc:creator>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+    load_upright(photo).save(dest, "JPEG", quality=92, xmp=xmp)
+    return Path(dest)
+
+
+def canon_jpeg(photo: Path | str, dest: Path | str, secret: str = DEFAULT_SECRET) -> Path:
+    """A JPEG as a Canon camera writes it: EXIF with the make and model, exposure, an empty
+    UserComment, and a MakerNote (a directory of Canon tags, little-endian like the EXIF) holding
+    the owner's name (0x0009) and the body's serial number (0x000C). Offsets in the MakerNote count
+    from its start."""
+    maker_note = _ifd_bytes(
+        {0x0006: (ASCII, "Canon EOS 40D"), 0x0009: (ASCII, _token(secret, "canon.OwnerName")),
+         0x000C: (LONG, 1234567890)},
+        "<", 0, 0,
+    )  # fmt: skip
+    tiff = build_tiff(
+        {0x010F: (ASCII, "Canon"), 0x0110: (ASCII, "Canon EOS 40D"), 0x0112: (SHORT, 1)},
+        {0x829A: (RATIONAL, [(1, 160)]), 0x9003: (ASCII, DATETIME_ORIGINAL), 0x927C: (UNDEFINED, maker_note),
+         0x9286: (UNDEFINED, bytes(264))},
+        byteorder="<",
+    )  # fmt: skip
+    head, rest = _split_jpeg_head(_jpeg_bytes(load_upright(photo)))
+    Path(dest).write_bytes(head + _seg(0xE1, b"Exif\0\0" + tiff) + rest)
+    return Path(dest)
+
+
+def png_author_comment(photo: Path | str, dest: Path | str, secret: str = DEFAULT_SECRET) -> Path:
+    """A PNG with the text chunks Author and Comment (capitalised, as the PNG specification
+    spells its keywords)."""
+    png = io.BytesIO()
+    load_upright(photo).save(png, "PNG")
+    chunks = _png_chunks(png.getvalue())
+    text = _png_chunk(b"tEXt", b"Author\0" + _token(secret, "png.tEXt.Author").encode())
+    text += _png_chunk(b"tEXt", b"Comment\0Client: " + _token(secret, "png.tEXt.Comment").encode())
+    Path(dest).write_bytes(
+        b"\x89PNG\r\n\x1a\n" + _png_chunk(*chunks[0]) + text + b"".join(_png_chunk(*c) for c in chunks[1:])
+    )
+    return Path(dest)
 
 
 # ======================================================================================

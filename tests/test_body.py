@@ -84,7 +84,7 @@ def test_a_person_whose_face_is_covered_is_still_a_person(screener, pose, tmp_pa
         with Screener(Settings(policy=Policy.load(rules))) as whole:
             result = whole.screen(tmp_path / "barred.png", tmp_path / rules / "barred", tmp_path / "held" / "barred")
         assert result.verdict == verdict
-        assert "1 head(s) with the face turned away or too unclear to detect, made unrecognisable" in [
+        assert "1 head with the face turned away or too unclear to detect, made unrecognisable" in [
             r.text("en") for r in result.reasons
         ]
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from privacyscreen.check import main
 
+from . import carriers as C
 from .conftest import ROOT, digest
 
 
@@ -44,16 +45,19 @@ def test_a_photo_with_a_face_fails_and_nothing_is_changed(portrait, no_people, c
     before = digest(portrait)
     assert main([str(portrait), str(no_people)]) == 1
     lines = capsys.readouterr().out.splitlines()
+    metadata = "'privacyscreen run' removes it, or pass --accept-metadata once you have reviewed it"
     assert lines == [
-        f"{portrait}: 1 recognisable face(s): screen it with 'privacyscreen run' first, "
+        f"{portrait}: 1 recognisable face: screen it with 'privacyscreen run' first, "
         "or publish it only with a signed consent form",
-        f"{portrait}: 3 text(s) to make unreadable (name, text that could not be read): "  # her patch and tag
+        f"{portrait}: 3 texts to make unreadable (name, text that could not be read): "  # her patch and tag
         "screen it with 'privacyscreen run' first",
         f"{portrait}: a person is recognisable by body, clothing or posture (policy strict): "
         "crop them away or publish only with a signed consent form",
+        f"{portrait}: metadata: text fields (description or keywords), other blocks of data; {metadata}",  # tIME
+        f"{no_people}: metadata: other blocks of data; {metadata}",  # when it was last changed (tIME)
     ]
-    assert main([str(portrait), "--policy", "standard"]) == 1
-    assert len(capsys.readouterr().out.splitlines()) == 2  # the face and the name, not the body
+    assert main([str(portrait), "--policy", "standard", "--accept-metadata"]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 2  # the face and the name, not the body nor the metadata
     assert digest(portrait) == before
 
 
@@ -82,9 +86,53 @@ def test_identifying_metadata_alone_fails(no_people, tmp_path, capsys):
     Image.open(no_people).convert("RGB").save(photo, exif=exif)
     assert main(["--lang", "nl", str(photo)]) == 1
     assert capsys.readouterr().out == (
-        f"{photo}: identificerende metadata (GPS-locatie, naam van eigenaar of maker): "
-        "'privacyscreen run' verwijdert die\n"
+        f"{photo}: metadata: EXIF (maker of eigenaar, plaats); 'privacyscreen run' verwijdert die, "
+        "of geef --accept-metadata als je die hebt nagekeken\n"
     )
+
+
+@pytest.fixture
+def metadata_carriers(tmp_path, no_people) -> dict[Path, str]:
+    """Photos of no one with metadata that `check` once passed, and what it must name in each."""
+    return {
+        C.jpeg_iptc_after_image(no_people, tmp_path / "iptc-segment.jpg", "segment"): "IPTC (author or owner, place)",
+        C.jpeg_iptc_after_image(no_people, tmp_path / "iptc-trailer.jpg", "trailer"): (
+            "IPTC (author or owner, place), data after the image"
+        ),
+        C.jpeg_xmp_creator(no_people, tmp_path / "xmp.jpg"): "XMP (author or owner)",
+        C.canon_jpeg(no_people, tmp_path / "canon.jpg"): (
+            "EXIF (other details), camera maker's notes (author or owner, serial number, other details)"
+        ),
+        C.png_author_comment(no_people, tmp_path / "text.png"): (
+            "text fields (author or owner, description or keywords)"
+        ),
+    }
+
+
+def test_metadata_that_names_people_or_places_fails_and_run_names_the_same(metadata_carriers, screener, capsys):
+    """Fail closed: IPTC after the image data, XMP dc:creator, a Canon MakerNote with the owner's
+    name and serial number, PNG text chunks Author and Comment. `run` names the same in its
+    reasons; neither says what the metadata says."""
+    assert main([str(p) for p in metadata_carriers]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}: metadata: {named}; 'privacyscreen run' removes it, or pass --accept-metadata once you have "
+        "reviewed it"
+        for path, named in metadata_carriers.items()
+    ]
+    for path, named in metadata_carriers.items():
+        result = screener.screen(path, path.parent / "out" / path.stem)
+        assert result.verdict == "no-people" and result.reasons[-1].text("en") == f"metadata removed: {named}"
+
+
+def test_metadata_accepted_after_review_passes_but_a_face_still_fails(metadata_carriers, tmp_path, portrait, capsys):
+    with_credit = tmp_path / "portrait-with-credit.jpg"
+    C.jpeg_xmp_creator(portrait, with_credit)
+    assert main(["--accept-metadata", *map(str, metadata_carriers), str(with_credit)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    prefix = f"{with_credit}: "
+    assert lines and all(line.startswith(prefix) for line in lines)  # the carriers pass
+    assert lines[0].startswith(f"{prefix}1 recognisable face")
+    assert not [line for line in lines if line.startswith(f"{prefix}metadata")]
 
 
 def test_unreadable_files_fail_and_usage_errors_exit_2(tmp_path, capsys):
@@ -106,7 +154,7 @@ def test_the_real_pre_commit_framework_runs_the_hook(tmp_path, portrait, no_peop
     posts = tmp_path / "posts"
     posts.mkdir()
     shutil.copy(portrait, posts / "met-gezicht.png")
-    shutil.copy(no_people, posts / "koffie.png")
+    Image.open(no_people).save(posts / "koffie.png")  # its pixels alone: the original's tIME chunk is metadata
     shutil.copy(screened / "astronaut.png", posts / "veilig.png")
     (posts / "notes.txt").write_text("not a photo: the hook does not see it\n")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
@@ -126,7 +174,7 @@ def test_the_real_pre_commit_framework_runs_the_hook(tmp_path, portrait, no_peop
 
     blocked = hook("met-gezicht.png", "koffie.png", "veilig.png", "notes.txt")
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
-    assert "met-gezicht.png: 1 recognisable face(s)" in blocked.stdout
+    assert "met-gezicht.png: 1 recognisable face:" in blocked.stdout
     assert "koffie.png" not in blocked.stdout.split("Failed")[-1] and "veilig.png:" not in blocked.stdout
     passed = hook("koffie.png", "veilig.png")
     assert passed.returncode == 0, passed.stdout + passed.stderr

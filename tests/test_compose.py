@@ -110,7 +110,8 @@ def test_a_crop_is_screened_again_and_not_written_when_a_face_shows(screener, po
     name on her suit, and screening the crop again finds them."""
     result, said = compose_on(screener, portrait, [finding("hand", (200, 330, 70, 60))], tmp_path)
     assert result.outputs == [] and not list(tmp_path.rglob("*.png"))
-    assert said[0].endswith("crop(s) not used: screened again, they still showed something identifying")
+    assert said[0].endswith(("1 crop not used: screened again, it still showed something identifying",
+                             "crops not used: screened again, they still showed something identifying"))  # fmt: skip
 
 
 def test_a_clear_crop_is_written_rebuilt_and_sealed(screener, no_people, tmp_path):
@@ -122,7 +123,7 @@ def test_a_clear_crop_is_written_rebuilt_and_sealed(screener, no_people, tmp_pat
     result, said = compose_on(screener, no_people, [hand], tmp_path)
     [output] = result.outputs
     assert output.kind == "composition" and output.composition == "hands" and output.path.name == "coffee.hands.png"
-    assert said == ["1 composition(s) without recognisable people written: hands"]
+    assert said == ["1 composition without recognisable people written: hands"]
     x, y, w, h = output.crop
     assert Image.open(output.path).size == (w, h) and overlap(output.crop, hand.box) == hand.box[2] * hand.box[3]
     assert write.sealed_release(output.path.read_bytes()) == "not-applicable"

@@ -18,7 +18,7 @@ COMMANDS = {
     "": ("haalt gegevens weg die iemand herkenbaar", "remove identifying metadata"),
     "run": ("Foto's die nog toestemming nodig hebben", "Folder for the safe copies"),
     "watch": ("Houd een map in de gaten", "Watch a drop folder"),
-    "check": ("foto's om te controleren", "photos to check"),
+    "check": ("laat metadata door die je hebt nagekeken", "let metadata through that you have reviewed"),
     "consent": ("getekende toestemmingsformulieren", "signed consent forms"),
     "consent add": ("Naam of intern nummer van de persoon op de foto", "Name or internal number"),
     "consent list": ("Toon alle formulieren in het register", "List every form in the register"),

@@ -22,9 +22,13 @@ from .conftest import digest
 
 
 @pytest.mark.parametrize(
-    ("code", "message"), [(errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system")]
+    ("code", "message", "said"),
+    [
+        (errno.ENOSPC, "No space left on device", "the disk is full"),
+        (errno.EROFS, "Read-only file system", "the disk or folder is read-only"),
+    ],
 )
-def test_a_full_disk_or_read_only_folder_gives_a_clear_error(tmp_path, portrait_jpeg, monkeypatch, code, message):
+def test_a_full_disk_or_read_only_folder_gives_a_clear_error(tmp_path, portrait_jpeg, monkeypatch, code, message, said):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(portrait_jpeg, inbox / "a.jpg")
@@ -37,17 +41,17 @@ def test_a_full_disk_or_read_only_folder_gives_a_clear_error(tmp_path, portrait_
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(inbox), "--out", str(out), "--jobs", "1"])
     assert result.exit_code == 1
-    assert f"the safe copy could not be written ({message})" in result.output
-    assert f"the report could not be written ({message})" in result.output
+    assert f"the safe copy could not be written ({said})" in result.output
+    assert f"the report could not be written ({said})" in result.output
     assert "Traceback" not in result.output
     assert [p for p in out.rglob("*") if p.is_file()] == []  # no partial file, not even a hidden one
     assert digest(inbox / "a.jpg") == before
 
 
-@pytest.fixture(params=[("size=16k", "No space left on device"), ("ro", "Read-only file system")])
+@pytest.fixture(params=[("size=16k", "the disk is full"), ("ro", "the disk or folder is read-only")])
 def small_disk(request, tmp_path):
     """A real file system (tmpfs) of 16 KiB, or read-only, where mounting is allowed (root in CI);
-    skipped elsewhere. Yields the folder and the error the system gives when writing to it."""
+    skipped elsewhere. Yields the folder and what the user is told when writing to it fails."""
     options, error = request.param
     disk = tmp_path / "disk"
     disk.mkdir()
@@ -70,7 +74,7 @@ def test_a_real_full_or_read_only_disk_leaves_no_partial_file(small_disk, tmp_pa
                                        str(tmp_path / "report.json")])  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    if error == "Read-only file system":  # refused before any photo is screened
+    if error == "the disk or folder is read-only":  # refused before any photo is screened
         assert f"the output folder {out} cannot be written to ({error}): choose another --out" in result.output
         assert before == {p.name: digest(p) for p in inbox.iterdir()}
         return
@@ -110,6 +114,23 @@ def test_a_jpeg_that_is_also_a_zip_or_a_pdf_is_refused(screener, portrait_jpeg, 
         assert result.verdict == "error" and result.error.code == "error-polyglot"
         assert f"also a {name.upper()} file" in result.error.text("en") and result.outputs == []
     assert not (tmp_path / "out").exists()
+
+
+def test_a_plain_zip_docx_or_pdf_is_not_a_photo(screener, tmp_path):
+    """Only a photo can have something hidden in it: an archive, a Word file or a PDF given to
+    `run` is simply not a photo."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("client-dossier.txt", "Jansen, kamer 12")
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    for name, data in (("dossier.zip", archive.getvalue()), ("brief.docx", docx.getvalue()), ("plan.pdf", pdf)):
+        (tmp_path / name).write_bytes(data)
+        result = screener.screen(tmp_path / name, tmp_path / "out" / name)
+        assert result.error.code == "error-not-an-image" and result.error.text("en") == "this is not a photo", name
 
 
 def test_an_animation_with_thousands_of_frames_is_refused_quickly(tmp_path):

@@ -123,7 +123,8 @@ def test_dutch_messages(tmp_path, inbox):
     assert result.exit_code == 1
     assert "het bestand is leeg" in result.output
     assert "geen persoon gevonden" in result.output
-    assert "2 foto('s) gecontroleerd" in result.output
+    assert "2 foto's gecontroleerd" in result.output
+    assert "1 foto kon niet worden gecontroleerd en is niet gekopieerd." in result.output
 
 
 def test_compose_says_how_many_compositions_were_written(tmp_path, inbox):
@@ -131,7 +132,7 @@ def test_compose_says_how_many_compositions_were_written(tmp_path, inbox):
                                        "--compose", "--aspect", "4:5", "--lang", "nl"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "geen compositie mogelijk: er zijn geen handen of voeten gevonden" in result.output
-    assert "0 compositie(s) zonder herkenbare mensen naast de veilige kopieën gezet." in result.output
+    assert "0 composities zonder herkenbare mensen naast de veilige kopieën gezet." in result.output
     report = json.loads((tmp_path / "uit" / "privacyscreen-report.json").read_text())
     assert report["settings"]["compose"] == ["4:5"] and report["settings"]["policy"] == "strict"
 
