@@ -52,6 +52,14 @@ class Finding:
         return d | ({"label": self.label} if self.label else {})
 
 
+DOUBTFUL = 0.5  # a face one detector alone saw, scoring less than this, may be no face at all
+
+
+def doubtful(f: Finding) -> bool:
+    """A face only one detector saw, and with a low score: masked, small, or latte art in a cup."""
+    return f.kind == "face" and "+" not in f.detector and f.score < DOUBTFUL
+
+
 def overlap(a: Box, b: Box) -> int:
     """Area (px) two boxes share."""
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))

