@@ -121,9 +121,9 @@ class Screener:
     def screen(
         self, source: Path, dest: Path, held: Path | None = None, decoded: photo.Photo | None = None
     ) -> Screening:
-        """Screen `source`; write its safe copy to `dest` (its suffix follows the output format),
-        or, when it still needs consent, to `held` (no copy when `held` is None). `decoded` is the
-        source already decoded, when the caller has it."""
+        """Screen `source`; write its safe copy to `dest` plus the suffix of the output format, or,
+        when it still needs consent, to `held` plus that suffix (no copy when `held` is None).
+        `decoded` is the source already decoded, when the caller has it."""
         result = Screening(source)
         try:
             with time_limit(self.settings.time_limit):
@@ -167,7 +167,7 @@ class Screener:
         result.verdict = decision.verdict
         if dest is None:
             return
-        target, digest = self.write(pixels, pic, release, dest.with_suffix(""), source, clock)
+        target, digest = self.write(pixels, pic, release, dest, source, clock)
         result.outputs.append(Output(target, "redacted", digest))
         if decision.verdict == policy.CONSENTED and self.register:
             for form_id in self.settings.consents:
@@ -215,7 +215,7 @@ class Screener:
                     failed += 1
                     continue
                 crop = redact.apply(crop, again.findings, self.settings.style, self.settings.shape)
-                named = dest.with_name(f"{dest.stem}.{subject}")
+                named = dest.with_name(f"{dest.name}.{subject}")
                 target, digest = self.write(crop, pic, policy.RELEASE[policy.NO_PEOPLE], named, result.source)
                 made.append(Output(target, "composition", digest, subject, c.crop))
                 result.outputs.append(made[-1])
@@ -292,13 +292,13 @@ HELD = "needs-consent"  # subfolder of the output folder for photos that still n
 
 
 def plan(inputs: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path, Path]]:
-    """(source, destination, destination if it needs consent) for every photo to screen; no two
-    destinations collide, and photos that need consent never land among the safe ones."""
-    taken: set[Path] = set()
+    """(source, destination, destination if it needs consent) for every photo to screen, each
+    destination without the suffix of the output format: no two photos share an output."""
+    taken: set[str] = set()
     jobs = []
     for source, relative in collect(inputs, out_dir):
-        dest = unique(out_dir / relative, taken)
-        jobs.append((source, dest, out_dir / HELD / dest.relative_to(out_dir)))
+        name = unique(relative.with_suffix(""), taken)
+        jobs.append((source, out_dir / name, out_dir / HELD / name))
     return jobs
 
 
@@ -343,12 +343,19 @@ def _screen_in_worker(job: tuple[Path, Path, Path]) -> Screening:
     return _worker.screen(*job)
 
 
-def unique(dest: Path, taken: set[Path]) -> Path:
-    """`dest`, or `dest-2`, `dest-3`... when two inputs would share an output name in one run."""
-    stem, n = dest.with_suffix(""), 1
-    candidate = stem
-    while candidate in taken:
+def output_names(name: Path) -> set[str]:
+    """Every output a photo called `name` (relative to the output folder, without suffix) may get:
+    its copy, its held copy and its compositions, in lower case (one file on Windows)."""
+    compositions = [name.with_name(f"{name.name}.{subject}") for subject in compose.CONTEXT]
+    return {str(path).casefold() for path in (name, HELD / name, *compositions)}
+
+
+def unique(name: Path, taken: set[str]) -> Path:
+    """`name`, or `name-2`, `name-3`..., the first whose outputs no other photo has taken; takes
+    them. The name is kept whole: `IMG_1.edited` is not `IMG_1`."""
+    candidate, n = name, 1
+    while output_names(candidate) & taken:
         n += 1
-        candidate = stem.with_name(f"{stem.name}-{n}")
-    taken.add(candidate)
-    return candidate.with_suffix(dest.suffix)
+        candidate = name.with_name(f"{name.name}-{n}")
+    taken |= output_names(candidate)
+    return candidate

@@ -32,7 +32,7 @@ from watchdog.observers.polling import PollingObserver
 
 from . import photo, policy, write
 from .messages import say, shown
-from .screen import HELD, PHOTO_SUFFIXES, Screener, Screening, Settings
+from .screen import HELD, PHOTO_SUFFIXES, Screener, Screening, Settings, output_names, unique
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 IGNORED_SUFFIXES = {".part", ".tmp", ".crdownload", ".download", ".partial", ".!sync", ".sb-tmp"}
@@ -160,12 +160,14 @@ class DropFolder:
         write.write_atomic(json.dumps(self.seen, indent=0, sort_keys=True).encode("utf-8"), self.out / SEEN)
 
     def keep_original(self, path: Path, name: str) -> Path:
-        """Move the original, byte for byte, to OUT/originals/NAME (never overwriting another)."""
-        dest = self.out / "originals" / name
-        n = 1
-        while dest.exists():
-            n += 1
-            dest = dest.with_name(f"{Path(name).stem}-{n}{Path(name).suffix}")
+        """Move the original, byte for byte, to OUT/originals/NAME. Its outputs and notes are named
+        after it without its suffix, so NAME is changed (`foto.png` beside `foto.jpg` becomes
+        `foto-2.png`) until they are no other original's."""
+        taken: set[str] = set()
+        for kept in (self.out / "originals").iterdir():
+            taken |= output_names(Path(kept.stem))
+        stem = unique(Path(Path(name).stem), taken)
+        dest = self.out / "originals" / f"{stem}{Path(name).suffix}"
         shutil.move(path, dest)  # a rename on one file system; copy, fsync and remove across
         return dest
 
