@@ -153,8 +153,8 @@ def to_rgb(im: Image.Image) -> Image.Image:
         rgba = im.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(canvas, rgba).convert("RGB")
-    if im.mode == "I;16" or im.mode.startswith("I;16"):
-        im = im.point(lambda v: v / 256).convert("L")
+    if im.mode.startswith("I;16"):  # 16 bits per pixel, either byte order: keep the top 8
+        im = im.convert("I").point(lambda v: v / 256).convert("L")
     return im.convert("RGB")
 
 
