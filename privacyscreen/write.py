@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from .photo import Photo
+from .photo import Photo, no_bomb_warning
 
 RELEASE_STATUS = {  # IPTC Extension / PLUS "Model Release Status"
     "not-applicable": "MR-NAP",  # no recognisable person in the output
@@ -121,8 +121,9 @@ def verify(data: bytes, pixels: np.ndarray, photo: Photo, release: str) -> None:
     """Read an encoded file back and prove it holds the intended pixels, its seal and nothing but
     the allowed metadata. Raises VerifyError."""
     fmt, _ = output_format(photo)
-    im = Image.open(io.BytesIO(data))
-    im.load()
+    with no_bomb_warning():
+        im = Image.open(io.BytesIO(data))
+        im.load()
     if im.format != fmt or im.size != (pixels.shape[1], pixels.shape[0]):
         raise VerifyError(f"unexpected format or size: {im.format} {im.size}")
     if im.info.get("icc_profile") != photo.icc_profile and (im.info.get("icc_profile") or photo.icc_profile):
@@ -136,7 +137,8 @@ def verify(data: bytes, pixels: np.ndarray, photo: Photo, release: str) -> None:
 def sealed_release(data: bytes) -> str | None:
     """The model-release status of a file privacyscreen wrote and nobody changed since, or None."""
     try:
-        im = Image.open(io.BytesIO(data))
+        with no_bomb_warning():
+            im = Image.open(io.BytesIO(data))
         for release in RELEASE_STATUS:
             try:
                 check_allow_list(im, data, release)
