@@ -49,6 +49,7 @@ class Photo:
     icc_profile: bytes | None = None  # kept only when it describes RGB pixels
     jpeg_quality: int | None = None  # estimated from the source's quantisation tables
     jpeg_subsampling: int | None = None
+    palette: bool = False  # a graphic of a few colours (a palette, black and white, a GIF): written as PNG
     metadata: list[str] = field(default_factory=list)  # identifying metadata found (codes)
 
     @property
@@ -124,6 +125,7 @@ def decode(data: bytes) -> Photo:
         icc_profile=icc or None,
         jpeg_quality=quality,
         jpeg_subsampling=subsampling,
+        palette=im.mode in ("1", "P", "PA") or im.format == "GIF",
         metadata=metadata,
     )
 

@@ -181,12 +181,19 @@ class Screener:
         pixels: np.ndarray, pic: photo.Photo, release: str, name: Path, source: Path, clock: Clock | None = None
     ) -> tuple[Path, str]:
         """Rebuild `pixels` into a fresh file, read it back, and write it atomically at `name` plus
-        the suffix of the output format, never over the original. Returns (path, sha256)."""
+        the suffix of the output format, never over the original. A JPEG that smeared the colours
+        of a small graphic beyond the check is encoded again at full colour resolution (4:4:4).
+        Returns (path, sha256)."""
         clock = clock or Clock({})
         with clock("encode"):
             data, suffix = write.encode(pixels, pic, release)
         with clock("verify"):
-            write.verify(data, pixels, pic, release)
+            try:
+                write.verify(data, pixels, pic, release)
+            except write.Smeared:
+                pic = replace(pic, jpeg_subsampling=0)
+                data, suffix = write.encode(pixels, pic, release)
+                write.verify(data, pixels, pic, release)
         with clock("write"):
             target = name.with_name(name.name + suffix)
             if target.resolve() == source.resolve():

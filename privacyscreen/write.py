@@ -24,7 +24,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 from PIL.PngImagePlugin import PngInfo
 
 from .photo import Photo, no_bomb_warning
@@ -51,9 +51,17 @@ class VerifyError(Exception):
     """The encoded file is not exactly what privacyscreen meant to write."""
 
 
+class Smeared(VerifyError):
+    """The decoded pixels differ too much from a JPEG that halved its colour resolution (4:2:0 or
+    4:2:2), as it does on the saturated edges of a small graphic: at full colour resolution
+    (4:4:4) it may pass."""
+
+
 def output_format(photo: Photo) -> tuple[str, str]:
-    """(Pillow format, file suffix) of the rebuilt file: PNG stays PNG, WebP stays WebP, all else JPEG."""
-    return {"PNG": ("PNG", ".png"), "WEBP": ("WEBP", ".webp")}.get(photo.format, ("JPEG", ".jpg"))
+    """(Pillow format, file suffix) of the rebuilt file: PNG stays PNG, WebP stays WebP, a palette
+    image becomes PNG (JPEG would smear its hard colour edges), all else JPEG."""
+    kind = "PNG" if photo.palette else photo.format
+    return {"PNG": ("PNG", ".png"), "WEBP": ("WEBP", ".webp")}.get(kind, ("JPEG", ".jpg"))
 
 
 def xmp_packet(release: str, seal: str = UNSEALED) -> bytes:
@@ -131,7 +139,10 @@ def verify(data: bytes, pixels: np.ndarray, photo: Photo, release: str) -> None:
     check_allow_list(im, data, release)
     error = mean_error(np.asarray(im.convert("RGB")), pixels)
     if error > MAX_MEAN_ERROR:
-        raise VerifyError(f"decoded pixels differ from the redacted image (mean error {error:.1f})")
+        halved = fmt == "JPEG" and JpegImagePlugin.get_sampling(im) != 0
+        raise (Smeared if halved else VerifyError)(
+            f"decoded pixels differ from the redacted image (mean error {error:.1f})"
+        )
 
 
 def sealed_release(data: bytes) -> str | None:

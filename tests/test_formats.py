@@ -4,10 +4,13 @@ here, as a real file."""
 
 from __future__ import annotations
 
+import itertools
+import struct
 import warnings
 
 import numpy as np
-from PIL import Image
+import pytest
+from PIL import Image, JpegImagePlugin
 
 from privacyscreen import photo, write
 from privacyscreen.screen import Screener, Settings
@@ -51,3 +54,58 @@ def test_a_photo_up_to_the_readmes_100_megapixels_is_screened_and_a_larger_one_i
     assert "larger than 100 megapixels" in refused.error.text("en")
     assert "groter dan 100 megapixel" in refused.error.text("nl")
     assert too_heavy.error.code == "error-file-too-large" and "larger than 200 MB" in too_heavy.error.text("en")
+
+
+def bmp(indices: np.ndarray, palette: list[tuple[int, int, int]], bits: int, rle: bool = False) -> bytes:
+    """A palette BMP as bmpsuite has them: `bits` per pixel, rows bottom-up, in runs (RLE4 or RLE8,
+    rows up to 255 pixels) when `rle`."""
+    height, width = indices.shape
+    if rle:  # (count, index) per run, the index twice in a byte for RLE4; end of line; end of bitmap
+        body = b"".join(
+            b"".join(bytes((len(list(run)), i * 17 if bits == 4 else i)) for i, run in itertools.groupby(row)) + b"\0\0"
+            for row in indices[::-1]
+        ) + b"\0\1"  # fmt: skip
+    else:
+        stride = (width * bits + 31) // 32 * 4
+        body = b"".join(
+            np.packbits(np.unpackbits(row[:, None], axis=1)[:, -bits:]).tobytes().ljust(stride, b"\0")
+            for row in indices[::-1]
+        )
+    compression = {4: 2, 8: 1}[bits] if rle else 0
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, bits, compression, len(body), 2835, 2835, len(palette), 0)
+    colours = b"".join(bytes((b, g, r, 0)) for r, g, b in palette)
+    offset = 14 + len(info) + len(colours)
+    return b"BM" + struct.pack("<IHHI", offset + len(body), 0, 0, offset) + info + colours + body
+
+
+SATURATED = [(255, 0, 0), (0, 0, 255), (0, 255, 0), (255, 255, 0), (255, 0, 255), (0, 255, 255), (0, 0, 0)]
+
+
+@pytest.mark.parametrize(
+    "name, bits, rle", [("pal1bg", 1, False), ("pal4", 4, False), ("pal4rle", 4, True), ("pal8rle", 8, True)]
+)
+def test_a_palette_bmp_is_rebuilt_as_png_pixel_for_pixel(screener, tmp_path, name, bits, rle):
+    """bmpsuite's palette BMPs: bands of saturated colour a few pixels wide, which JPEG smears
+    beyond the final pixel check. PNG keeps them exactly; the check stays as strict."""
+    palette = SATURATED[: 2**bits]
+    y, x = np.indices((64, 127))
+    source = tmp_path / f"{name}.bmp"
+    source.write_bytes(bmp(((x + y) // 3 % len(palette)).astype(np.uint8), palette, bits, rle))
+    assert Image.open(source).mode == "P"
+    result = screener.screen(source, tmp_path / "out" / name)
+    assert result.error is None, result.error.text("en")
+    [output] = result.outputs
+    assert output.path.suffix == ".png" and (pixels(output.path) == pixels(source)).all()
+
+
+def test_a_tiny_flat_jpeg_is_rebuilt_at_full_colour_resolution(screener, tmp_path):
+    """A 4 x 4 JPEG of stripes (red, white, blue, white) at 4:2:0: encoded again at 4:2:0 its
+    colours smear beyond the check; at 4:4:4 they pass it."""
+    stripes = np.array([[colour] * 4 for colour in [(255, 0, 0), (255, 255, 255), (0, 0, 255), (255, 255, 255)]])
+    source = tmp_path / "vlag.jpg"
+    Image.fromarray(stripes.astype(np.uint8)).save(source, quality=90, subsampling=2)
+    result = screener.screen(source, tmp_path / "out" / "vlag")
+    assert result.error is None, result.error.text("en")
+    [output] = result.outputs
+    assert output.path.suffix == ".jpg" and JpegImagePlugin.get_sampling(Image.open(output.path)) == 0
+    assert np.abs(pixels(output.path).astype(int) - pixels(source)).mean() <= write.MAX_MEAN_ERROR
