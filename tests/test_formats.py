@@ -109,3 +109,11 @@ def test_a_tiny_flat_jpeg_is_rebuilt_at_full_colour_resolution(screener, tmp_pat
     [output] = result.outputs
     assert output.path.suffix == ".jpg" and JpegImagePlugin.get_sampling(Image.open(output.path)) == 0
     assert np.abs(pixels(output.path).astype(int) - pixels(source)).mean() <= write.MAX_MEAN_ERROR
+
+
+def test_a_tiff_of_several_pages_is_refused_as_such_not_as_an_animation(screener, tmp_path):
+    source = tmp_path / "scan.tif"
+    Image.new("RGB", (64, 64), "white").save(source, save_all=True, append_images=[Image.new("RGB", (64, 64))])
+    result = screener.screen(source, tmp_path / "out" / "scan")
+    assert result.error.code == "error-pages" and not result.outputs
+    assert "2 pages" in result.error.text("en") and "2 pagina's" in result.error.text("nl")
