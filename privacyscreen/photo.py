@@ -20,7 +20,7 @@ pillow_heif.register_heif_opener()
 MAX_PIXELS = 100_000_000  # 100 megapixels: well above any phone photo, far below a bomb (README, messages)
 MAX_FILE_BYTES = 200 * 1024 * 1024  # 200 MB (messages)
 MULTI_FRAME_OK = {"MPO", "HEIF"}  # the first (primary) image is the photo; the others are never written
-FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF", "TIFF", "BMP", "GIF"}
+FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF", "TIFF", "BMP", "GIF"}  # as error-unsupported lists them
 
 # EXIF tags whose mere presence identifies a person, a device or a place.
 IDENTIFYING_EXIF = {

@@ -26,7 +26,7 @@ from .compose import ASPECTS
 from .findings import Box, Finding, merge
 from .policy import Reason
 
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".mpo"}
+SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # Windows' own hidden files in photo folders
 
 
 @dataclass
@@ -277,10 +277,18 @@ class Clock:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
+def hidden(path: Path) -> bool:
+    """A file the user does not see as one of theirs: a name starting with a dot, an office lock
+    file (~$), Windows' thumbnails and folder settings."""
+    name = path.name.lower()
+    return name.startswith((".", "~$")) or name in SYSTEM_FILES
+
+
 def collect(inputs: Iterable[Path], out_dir: Path) -> Iterator[tuple[Path, Path]]:
-    """(source, path relative to the output folder) for every photo to screen. Folders are
-    walked recursively without following links; hidden files and the output folder are skipped.
-    Files named explicitly are always screened, whatever their name."""
+    """(source, path relative to the output folder) for every file to screen. Folders are walked
+    recursively without following links; hidden files and the output folder are skipped, every
+    other file is screened, whatever its name (one that is not a photo gets its error). Files
+    named explicitly are always screened."""
     out_dir = out_dir.resolve()
     for item in inputs:
         if not item.is_dir() or item.is_symlink():
@@ -288,10 +296,10 @@ def collect(inputs: Iterable[Path], out_dir: Path) -> Iterator[tuple[Path, Path]
             continue
         for root, dirs, files in os.walk(item):
             root_path = Path(root)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (root_path / d).resolve() != out_dir)
+            dirs[:] = sorted(d for d in dirs if not hidden(root_path / d) and (root_path / d).resolve() != out_dir)
             for name in sorted(files):
                 path = root_path / name
-                if not name.startswith(".") and path.suffix.lower() in PHOTO_SUFFIXES:
+                if not hidden(path):
                     yield path, path.relative_to(item)
 
 
@@ -299,8 +307,8 @@ HELD = "needs-consent"  # subfolder of the output folder for photos that still n
 
 
 def plan(inputs: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path, Path]]:
-    """(source, destination, destination if it needs consent) for every photo to screen, each
-    destination without the suffix of the output format: no two photos share an output."""
+    """(source, destination, destination if it needs consent) for every file to screen, each
+    destination without the suffix of the output format: no two files share an output."""
     taken: set[str] = set()
     jobs = []
     for source, relative in collect(inputs, out_dir):

@@ -1,22 +1,99 @@
 """Photos of every kind the README lists are screened, whatever their bit depth, size up to the
-limit, palette or page count; what cannot be screened gets a plain reason. Every input is built
-here, as a real file."""
+limit, palette or page count; every other file gets a plain reason, never silence. Every input is
+built here, as a real file."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import re
 import struct
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, JpegImagePlugin
+import yaml
+from click.testing import CliRunner
+from PIL import Image, JpegImagePlugin, features
 
 from privacyscreen import photo, write
+from privacyscreen.cli import main
+from privacyscreen.messages import say
 from privacyscreen.screen import Screener, Settings
 
-from .conftest import pixels
+from .conftest import ROOT, SAMPLES, pixels
 from .test_run import png_header
+
+
+def odd_files(folder: Path) -> dict[str, str | None]:
+    """A folder as people have them: formats beyond JPEG and PNG, files that are no photo, and
+    hidden ones. Returns the error each file that is not hidden should get (None: screened)."""
+    folder.mkdir()
+    coffee = Image.open(SAMPLES / "coffee.png").convert("RGB")
+    coffee.quantize(64).save(folder / "still.gif")
+    frames = [coffee.quantize(64), coffee.rotate(180).quantize(64)]
+    frames[0].save(folder / "animated.gif", save_all=True, append_images=frames[1:], duration=100)
+    coffee.save(folder / "phone.avif")
+    stereo = Image.new("RGB", (2 * coffee.width, coffee.height))
+    for left in (0, coffee.width):
+        stereo.paste(coffee, (left, 0))
+    stereo.save(folder / "stereo.jps", "JPEG")  # a stereo pair, left and right side by side
+    coffee.save(folder / "from-whatsapp", "JPEG")  # no suffix at all
+    coffee.resize((32, 32)).save(folder / "icon.ico")
+    (folder / "notes.txt").write_text("kookmiddag: foto's volgen\n")
+    (folder / "clip.mp4").write_bytes(b"\0\0\0\x18ftypmp42" + bytes(64))
+    for name in (".hidden.jpg", "Thumbs.db", "desktop.ini", "~$verslag.docx"):
+        (folder / name).write_bytes((folder / "stereo.jps").read_bytes())
+    return {
+        "still.gif": None, "animated.gif": "error-animated", "phone.avif": None, "stereo.jps": None,
+        "from-whatsapp": None, "icon.ico": "error-unsupported", "notes.txt": "error-not-an-image",
+        "clip.mp4": "error-not-an-image",
+    }  # fmt: skip
+
+
+def run(tmp_path: Path, *inputs: Path) -> dict[str, dict]:
+    """`privacyscreen run` on `inputs`: the report's record of each source, by file name."""
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["run", *map(str, inputs), "--out", str(out), "--jobs", "1"])
+    images = json.loads((out / "privacyscreen-report.json").read_text())["images"]
+    return {os.path.basename(img["source"]): img for img in images}
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow was built without AVIF")
+def test_every_file_in_a_folder_gets_one_record_and_the_same_as_when_named(tmp_path):
+    expected = odd_files(tmp_path / "map")
+    walked = run(tmp_path / "walked", tmp_path / "map")
+    named = run(tmp_path / "named", *(tmp_path / "map" / name for name in expected))
+    for records in (walked, named):
+        assert {name: img["error"] and img["error"]["code"] for name, img in records.items()} == expected
+        assert all(img["verdict"] in ("no-people", "anonymized") for img in records.values() if not img["error"])
+    for name, img in walked.items():
+        assert [o["path"] for o in img["outputs"]] == [o["path"] for o in named[name]["outputs"]]
+    assert walked["still.gif"]["outputs"][0]["path"] == "still.png"  # a palette graphic: PNG
+    assert walked["phone.avif"]["outputs"][0]["path"] == "phone.jpg"
+    assert walked["icon.ico"]["error"]["en"] == (
+        "this format is not supported: ICO; use JPEG, PNG, WebP, HEIC, AVIF, TIFF, BMP, GIF or MPO"
+    )
+    assert walked["notes.txt"]["error"]["nl"] == "dit is geen foto"
+
+
+def test_the_unsupported_message_names_exactly_the_formats_screened():
+    listed = re.split(", | or ", say("error-unsupported", "en", detail="ICO").partition("; use ")[2])
+    assert {{"HEIC": "HEIF"}.get(f, f.upper()) for f in listed} == photo.FORMATS
+
+
+def test_the_pre_commit_hook_sees_every_suffix_of_the_formats_screened():
+    """`check` screens what the hook passes it: the same formats as `run` and the drop folder."""
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    files = re.compile(hook["files"])
+    screened = {suffix for suffix, fmt in Image.registered_extensions().items() if fmt in photo.FORMATS}
+    assert {".jpg", ".gif", ".avif", ".heic", ".tif", ".bmp", ".mpo"} <= screened
+    for suffix in screened | {".jps"}:
+        assert files.search(f"posts/foto{suffix}") and files.search(f"FOTO{suffix.upper()}"), suffix
+    for name in ("notes.txt", "icon.ico", "form.pdf", "foto.gif.txt", "scan.tif.bak"):
+        assert not files.search(name), name
 
 
 def test_a_16_bit_big_endian_tiff_is_screened(screener, tmp_path):

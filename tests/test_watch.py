@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, features
 
 from .conftest import SAMPLES, digest
 
@@ -241,3 +241,24 @@ def test_photos_whose_names_clash_each_get_their_own_outputs_and_note(folders, t
     originals = list((out / "originals").iterdir())
     assert len({p.stem.casefold() for p in originals}) == len(dropped)  # koffie.jpg, koffie-2.png...
     assert sorted(map(digest, originals)) == sorted(digests)  # each kept byte for byte
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow was built without AVIF")
+def test_every_file_dropped_gets_a_note_but_hidden_ones(folders, tmp_path):
+    """The same files as a folder given to `run` (tests/test_formats.py): GIF, AVIF and a stereo
+    JPEG are screened, a file that is no photo is rejected with a note, hidden ones stay."""
+    from .test_formats import odd_files
+
+    inbox, out = folders
+    expected = odd_files(tmp_path / "staged")
+    watcher = Watcher(inbox, out, tmp_path / "odd.log")
+    try:
+        for path in (tmp_path / "staged").iterdir():
+            os.replace(path, inbox / path.name)
+        wait_for(lambda: (out / ".privacyscreen-seen").exists() and len(seen(out)) == len(expected), SETTLE + 60)
+    finally:
+        assert watcher.stop() == 0
+    for name, error in expected.items():
+        folder = "rejected" if error else "ready"
+        assert (out / folder / Path(name).with_suffix(".txt").name).is_file(), name
+    assert sorted(p.name for p in inbox.iterdir()) == [".hidden.jpg", "Thumbs.db", "desktop.ini", "~$verslag.docx"]
