@@ -6,6 +6,8 @@ import hashlib
 import io
 import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +19,10 @@ from .metadata import Metadata, inventory
 
 pillow_heif.register_heif_opener()
 
-MAX_PIXELS = 100_000_000  # 100 megapixels: well above any phone photo, far below a bomb
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_PIXELS = 100_000_000  # 100 megapixels: well above any phone photo, far below a bomb (README, messages)
+MAX_FILE_BYTES = 200 * 1024 * 1024  # 200 MB (messages)
 MULTI_FRAME_OK = {"MPO", "HEIF"}  # the first (primary) image is the photo; the others are never written
-FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF", "TIFF", "BMP", "GIF"}
+FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF", "TIFF", "BMP", "GIF"}  # as error-unsupported lists them
 
 
 class PhotoError(Exception):
@@ -42,6 +44,7 @@ class Photo:
     icc_profile: bytes | None = None  # kept only when it describes RGB pixels
     jpeg_quality: int | None = None  # estimated from the source's quantisation tables
     jpeg_subsampling: int | None = None
+    palette: bool = False  # a graphic of a few colours (a palette, black and white, a GIF): written as PNG
     metadata: tuple[Metadata, ...] = ()  # what the file carried beyond pixels, colour profile and our own XMP
 
     @property
@@ -67,7 +70,7 @@ def read(path: Path) -> bytes:
         raise PhotoError("bad-name")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise PhotoError("too-large", f"{path.stat().st_size} bytes")
+            raise PhotoError("file-too-large", f"{path.stat().st_size} bytes")
         return path.read_bytes()
     except FileNotFoundError as e:
         raise PhotoError("missing") from e
@@ -80,8 +83,7 @@ def read(path: Path) -> bytes:
 def decode(data: bytes) -> Photo:
     if not data:
         raise PhotoError("empty")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    with no_bomb_warning():
         try:
             im = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as e:
@@ -98,8 +100,11 @@ def decode(data: bytes) -> Photo:
         if im.width * im.height > MAX_PIXELS:
             raise PhotoError("too-large", f"{im.width}x{im.height}")
         try:
-            if getattr(im, "n_frames", 1) > 1 and im.format not in MULTI_FRAME_OK:  # counting reads every frame
-                raise PhotoError("animated", f"{im.n_frames} frames")
+            frames = getattr(im, "n_frames", 1)  # counting reads every frame
+            if frames > 1 and im.format == "TIFF":  # a scan or a document, not an animation
+                raise PhotoError("pages", str(frames))
+            if frames > 1 and im.format not in MULTI_FRAME_OK:
+                raise PhotoError("animated", f"{frames} frames")
             metadata = inventory(im, data)
             quality, subsampling = jpeg_settings(im)
             icc = im.info.get("icc_profile")
@@ -118,8 +123,18 @@ def decode(data: bytes) -> Photo:
         icc_profile=icc or None,
         jpeg_quality=quality,
         jpeg_subsampling=subsampling,
+        palette=im.mode in ("1", "P", "PA") or im.format == "GIF",
         metadata=metadata,
     )
+
+
+@contextmanager
+def no_bomb_warning() -> Iterator[None]:
+    """Silence Pillow's decompression-bomb warning, which comes from about 89 megapixels: the limit
+    is MAX_PIXELS, which decode enforces (Pillow itself still refuses twice its own)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
 
 
 def polyglot(data: bytes) -> str | None:
@@ -148,8 +163,8 @@ def to_rgb(im: Image.Image) -> Image.Image:
         rgba = im.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(canvas, rgba).convert("RGB")
-    if im.mode == "I;16" or im.mode.startswith("I;16"):
-        im = im.point(lambda v: v / 256).convert("L")
+    if im.mode.startswith("I;16"):  # 16 bits per pixel, either byte order: keep the top 8
+        im = im.convert("I").point(lambda v: v / 256).convert("L")
     return im.convert("RGB")
 
 

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from . import __version__, write
 from .findings import Box
 from .messages import say, shown
+from .photo import no_bomb_warning
 from .policy import VERDICTS
 from .screen import Output, Screening, Settings
 
@@ -96,7 +97,7 @@ figure.composition figcaption{text-align:center;font-size:.9rem}
 def thumbnail(path: Path, outlined: list[Box] = (), side: int = THUMBNAIL) -> str:
     """A small JPEG of an output (never of an original), with `outlined` regions (in the output's
     pixels) drawn, as a data URL."""
-    with Image.open(path) as im:
+    with no_bomb_warning(), Image.open(path) as im:
         im = im.convert("RGB")
         scale = side / max(im.size)
         small = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))))

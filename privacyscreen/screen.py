@@ -27,7 +27,7 @@ from .findings import Box, Finding, doubtful, merge
 from .messages import os_problem
 from .policy import Reason
 
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".mpo"}
+SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # Windows' own hidden files in photo folders
 
 
 @dataclass
@@ -131,9 +131,9 @@ class Screener:
     def screen(
         self, source: Path, dest: Path, held: Path | None = None, decoded: photo.Photo | None = None
     ) -> Screening:
-        """Screen `source`; write its safe copy to `dest` (its suffix follows the output format),
-        or, when it still needs consent, to `held` (no copy when `held` is None). `decoded` is the
-        source already decoded, when the caller has it."""
+        """Screen `source`; write its safe copy to `dest` plus the suffix of the output format, or,
+        when it still needs consent, to `held` plus that suffix (no copy when `held` is None).
+        `decoded` is the source already decoded, when the caller has it."""
         result = Screening(source)
         try:
             with time_limit(self.settings.time_limit):
@@ -177,7 +177,7 @@ class Screener:
         result.verdict = decision.verdict
         if dest is None:
             return
-        target, digest = self.write(pixels, pic, release, dest.with_suffix(""), source, clock)
+        target, digest = self.write(pixels, pic, release, dest, source, clock)
         result.outputs.append(Output(target, "redacted", digest))
         if decision.verdict == policy.CONSENTED and self.register:
             for form_id in self.settings.consents:
@@ -191,12 +191,19 @@ class Screener:
         pixels: np.ndarray, pic: photo.Photo, release: str, name: Path, source: Path, clock: Clock | None = None
     ) -> tuple[Path, str]:
         """Rebuild `pixels` into a fresh file, read it back, and write it atomically at `name` plus
-        the suffix of the output format, never over the original. Returns (path, sha256)."""
+        the suffix of the output format, never over the original. A JPEG that smeared the colours
+        of a small graphic beyond the check is encoded again at full colour resolution (4:4:4).
+        Returns (path, sha256)."""
         clock = clock or Clock({})
         with clock("encode"):
             data, suffix = write.encode(pixels, pic, release)
         with clock("verify"):
-            write.verify(data, pixels, pic, release)
+            try:
+                write.verify(data, pixels, pic, release)
+            except write.Smeared:
+                pic = replace(pic, jpeg_subsampling=0)
+                data, suffix = write.encode(pixels, pic, release)
+                write.verify(data, pixels, pic, release)
         with clock("write"):
             target = name.with_name(name.name + suffix)
             if target.resolve() == source.resolve():
@@ -225,7 +232,7 @@ class Screener:
                     failed += 1
                     continue
                 crop = redact.apply(crop, again.findings, self.settings.style, self.settings.shape)
-                named = dest.with_name(f"{dest.stem}.{subject}")
+                named = dest.with_name(f"{dest.name}.{subject}")
                 target, digest = self.write(crop, pic, policy.RELEASE[policy.NO_PEOPLE], named, result.source)
                 made.append(Output(target, "composition", digest, subject, c.crop))
                 result.outputs.append(made[-1])
@@ -286,10 +293,18 @@ class Clock:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
+def hidden(path: Path) -> bool:
+    """A file the user does not see as one of theirs: a name starting with a dot, an office lock
+    file (~$), Windows' thumbnails and folder settings."""
+    name = path.name.lower()
+    return name.startswith((".", "~$")) or name in SYSTEM_FILES
+
+
 def collect(inputs: Iterable[Path], out_dir: Path) -> Iterator[tuple[Path, Path]]:
-    """(source, path relative to the output folder) for every photo to screen. Folders are
-    walked recursively without following links; hidden files and the output folder are skipped.
-    Files named explicitly are always screened, whatever their name."""
+    """(source, path relative to the output folder) for every file to screen. Folders are walked
+    recursively without following links; hidden files and the output folder are skipped, every
+    other file is screened, whatever its name (one that is not a photo gets its error). Files
+    named explicitly are always screened."""
     out_dir = out_dir.resolve()
     for item in inputs:
         if not item.is_dir() or item.is_symlink():
@@ -297,10 +312,10 @@ def collect(inputs: Iterable[Path], out_dir: Path) -> Iterator[tuple[Path, Path]
             continue
         for root, dirs, files in os.walk(item):
             root_path = Path(root)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (root_path / d).resolve() != out_dir)
+            dirs[:] = sorted(d for d in dirs if not hidden(root_path / d) and (root_path / d).resolve() != out_dir)
             for name in sorted(files):
                 path = root_path / name
-                if not name.startswith(".") and path.suffix.lower() in PHOTO_SUFFIXES:
+                if not hidden(path):
                     yield path, path.relative_to(item)
 
 
@@ -308,13 +323,13 @@ HELD = "needs-consent"  # subfolder of the output folder for photos that still n
 
 
 def plan(inputs: Iterable[Path], out_dir: Path) -> list[tuple[Path, Path, Path]]:
-    """(source, destination, destination if it needs consent) for every photo to screen; no two
-    destinations collide, and photos that need consent never land among the safe ones."""
-    taken: set[Path] = set()
+    """(source, destination, destination if it needs consent) for every file to screen, each
+    destination without the suffix of the output format: no two files share an output."""
+    taken: set[str] = set()
     jobs = []
     for source, relative in collect(inputs, out_dir):
-        dest = unique(out_dir / relative, taken)
-        jobs.append((source, dest, out_dir / HELD / dest.relative_to(out_dir)))
+        name = unique(relative.with_suffix(""), taken)
+        jobs.append((source, out_dir / name, out_dir / HELD / name))
     return jobs
 
 
@@ -359,12 +374,19 @@ def _screen_in_worker(job: tuple[Path, Path, Path]) -> Screening:
     return _worker.screen(*job)
 
 
-def unique(dest: Path, taken: set[Path]) -> Path:
-    """`dest`, or `dest-2`, `dest-3`... when two inputs would share an output name in one run."""
-    stem, n = dest.with_suffix(""), 1
-    candidate = stem
-    while candidate in taken:
+def output_names(name: Path) -> set[str]:
+    """Every output a photo called `name` (relative to the output folder, without suffix) may get:
+    its copy, its held copy and its compositions, in lower case (one file on Windows)."""
+    compositions = [name.with_name(f"{name.name}.{subject}") for subject in compose.CONTEXT]
+    return {str(path).casefold() for path in (name, HELD / name, *compositions)}
+
+
+def unique(name: Path, taken: set[str]) -> Path:
+    """`name`, or `name-2`, `name-3`..., the first whose outputs no other photo has taken; takes
+    them. The name is kept whole: `IMG_1.edited` is not `IMG_1`."""
+    candidate, n = name, 1
+    while output_names(candidate) & taken:
         n += 1
-        candidate = stem.with_name(f"{stem.name}-{n}")
-    taken.add(candidate)
-    return candidate.with_suffix(dest.suffix)
+        candidate = name.with_name(f"{name.name}-{n}")
+    taken |= output_names(candidate)
+    return candidate

@@ -32,23 +32,17 @@ from watchdog.observers.polling import PollingObserver
 
 from . import photo, policy, write
 from .messages import say, shown
-from .screen import HELD, PHOTO_SUFFIXES, Screener, Screening, Settings
+from .screen import HELD, Screener, Screening, Settings, hidden, output_names, unique
 
-IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 IGNORED_SUFFIXES = {".part", ".tmp", ".crdownload", ".download", ".partial", ".!sync", ".sb-tmp"}
 SEEN = ".privacyscreen-seen"
 CLAIM = ".privacyscreen-claimed-"  # a photo being taken: renamed in the inbox, then moved out
 
 
 def ignored(path: Path) -> bool:
-    """Hidden files, office lock files, sync tools' temporary names and non-photos."""
-    name = path.name.lower()
-    return (
-        name.startswith((".", "~$"))
-        or name in IGNORED_NAMES
-        or path.suffix.lower() in IGNORED_SUFFIXES
-        or path.suffix.lower() not in PHOTO_SUFFIXES
-    )
+    """Hidden files (see screen.hidden) and sync tools' temporary names; every other file is taken,
+    and one that is not a photo is rejected with a note."""
+    return hidden(path) or path.suffix.lower() in IGNORED_SUFFIXES
 
 
 @dataclass
@@ -118,22 +112,21 @@ class DropFolder:
                 continue
             if now - state.still_since < self.quiet:
                 continue
-            data = path.read_bytes()
-            decoded = decode(data)
+            decoded = decode(path)
             if decoded is None and now - state.still_since < self.settle:
                 continue  # maybe half-synced: wait for the rest, or for `settle` to pass
-            self.take(screener, path, data, decoded)
+            self.take(screener, path, decoded)
             del self.pending[path]
         for gone in set(self.pending) - present:
             del self.pending[gone]
 
-    def take(self, screener: Screener, path: Path, data: bytes, decoded: photo.Photo | None) -> None:
-        digest = hashlib.sha256(data).hexdigest()
+    def take(self, screener: Screener, path: Path, decoded: photo.Photo | None) -> None:
         claimed = path.with_name(f"{CLAIM}{os.getpid()}-{path.name}")
         try:
             os.rename(path, claimed)  # atomic: of two watchers on one inbox, one gets the photo
         except FileNotFoundError:
             return
+        digest = sha256(claimed)
         kept = self.keep_original(claimed, path.name)
         if digest in self.seen.values():
             self.remember(kept, digest)
@@ -145,7 +138,7 @@ class DropFolder:
         """Screen originals that a watcher killed mid-photo moved but never finished."""
         for kept in sorted((self.out / "originals").iterdir()):
             if kept.name not in self.seen:
-                self.process(screener, kept, hashlib.sha256(kept.read_bytes()).hexdigest())
+                self.process(screener, kept, sha256(kept))
 
     def process(self, screener: Screener, kept: Path, digest: str, decoded: photo.Photo | None = None) -> None:
         """Screen a kept original; leave the result and its note; remember its content."""
@@ -160,12 +153,14 @@ class DropFolder:
         write.write_atomic(json.dumps(self.seen, indent=0, sort_keys=True).encode("utf-8"), self.out / SEEN)
 
     def keep_original(self, path: Path, name: str) -> Path:
-        """Move the original, byte for byte, to OUT/originals/NAME (never overwriting another)."""
-        dest = self.out / "originals" / name
-        n = 1
-        while dest.exists():
-            n += 1
-            dest = dest.with_name(f"{Path(name).stem}-{n}{Path(name).suffix}")
+        """Move the original, byte for byte, to OUT/originals/NAME. Its outputs and notes are named
+        after it without its suffix, so NAME is changed (`foto.png` beside `foto.jpg` becomes
+        `foto-2.png`) until they are no other original's."""
+        taken: set[str] = set()
+        for kept in (self.out / "originals").iterdir():
+            taken |= output_names(Path(kept.stem))
+        stem = unique(Path(Path(name).stem), taken)
+        dest = self.out / "originals" / f"{stem}{Path(name).suffix}"
         shutil.move(path, dest)  # a rename on one file system; copy, fsync and remove across
         return dest
 
@@ -187,10 +182,17 @@ def alive(pid: int) -> bool:
     return True
 
 
-def decode(data: bytes) -> photo.Photo | None:
-    """The photo, or None when it does not decode completely (yet: it may be half-synced)."""
+def sha256(path: Path) -> str:
+    """Of a file's content, read in chunks: a video dropped by mistake may be gigabytes."""
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def decode(path: Path) -> photo.Photo | None:
+    """The photo, or None when it does not decode completely: it may be half-synced still, or be
+    no photo at all."""
     try:
-        return photo.decode(data)
+        return photo.load(path)
     except photo.PhotoError:
         return None
 

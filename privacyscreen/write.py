@@ -24,11 +24,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 from PIL.PngImagePlugin import PngInfo
 
 from .metadata import SEAL_NS, XMP_HEADER, png_chunks, riff_chunks
-from .photo import Photo
+from .photo import Photo, no_bomb_warning
 
 RELEASE_STATUS = {  # IPTC Extension / PLUS "Model Release Status"
     "not-applicable": "MR-NAP",  # no recognisable person in the output
@@ -50,9 +50,17 @@ class VerifyError(Exception):
     """The encoded file is not exactly what privacyscreen meant to write."""
 
 
+class Smeared(VerifyError):
+    """The decoded pixels differ too much from a JPEG that halved its colour resolution (4:2:0 or
+    4:2:2), as it does on the saturated edges of a small graphic: at full colour resolution
+    (4:4:4) it may pass."""
+
+
 def output_format(photo: Photo) -> tuple[str, str]:
-    """(Pillow format, file suffix) of the rebuilt file: PNG stays PNG, WebP stays WebP, all else JPEG."""
-    return {"PNG": ("PNG", ".png"), "WEBP": ("WEBP", ".webp")}.get(photo.format, ("JPEG", ".jpg"))
+    """(Pillow format, file suffix) of the rebuilt file: PNG stays PNG, WebP stays WebP, a palette
+    image becomes PNG (JPEG would smear its hard colour edges), all else JPEG."""
+    kind = "PNG" if photo.palette else photo.format
+    return {"PNG": ("PNG", ".png"), "WEBP": ("WEBP", ".webp")}.get(kind, ("JPEG", ".jpg"))
 
 
 def xmp_packet(release: str, seal: str = UNSEALED) -> bytes:
@@ -120,8 +128,9 @@ def verify(data: bytes, pixels: np.ndarray, photo: Photo, release: str) -> None:
     """Read an encoded file back and prove it holds the intended pixels, its seal and nothing but
     the allowed metadata. Raises VerifyError."""
     fmt, _ = output_format(photo)
-    im = Image.open(io.BytesIO(data))
-    im.load()
+    with no_bomb_warning():
+        im = Image.open(io.BytesIO(data))
+        im.load()
     if im.format != fmt or im.size != (pixels.shape[1], pixels.shape[0]):
         raise VerifyError(f"unexpected format or size: {im.format} {im.size}")
     if im.info.get("icc_profile") != photo.icc_profile and (im.info.get("icc_profile") or photo.icc_profile):
@@ -129,13 +138,17 @@ def verify(data: bytes, pixels: np.ndarray, photo: Photo, release: str) -> None:
     check_allow_list(im, data, release)
     error = mean_error(np.asarray(im.convert("RGB")), pixels)
     if error > MAX_MEAN_ERROR:
-        raise VerifyError(f"decoded pixels differ from the redacted image (mean error {error:.1f})")
+        halved = fmt == "JPEG" and JpegImagePlugin.get_sampling(im) != 0
+        raise (Smeared if halved else VerifyError)(
+            f"decoded pixels differ from the redacted image (mean error {error:.1f})"
+        )
 
 
 def sealed_release(data: bytes) -> str | None:
     """The model-release status of a file privacyscreen wrote and nobody changed since, or None."""
     try:
-        im = Image.open(io.BytesIO(data))
+        with no_bomb_warning():
+            im = Image.open(io.BytesIO(data))
         for release in RELEASE_STATUS:
             try:
                 check_allow_list(im, data, release)

@@ -51,7 +51,7 @@ def inbox(tmp_path, portrait, portrait_jpeg, no_people) -> Path:
     outside = tmp_path / "outside.jpg"
     shutil.copy(portrait_jpeg, outside)
     (inbox / "link.jpg").symlink_to(outside)
-    (inbox / "readme.txt").write_text("not a photo name: skipped when walking a folder")
+    (inbox / "readme.txt").write_text("not a photo: an error of its own, never skipped in silence")
     (inbox / ".hidden.jpg").write_bytes(data)
     return inbox
 
@@ -66,6 +66,7 @@ EXPECTED = {  # under the default policy, strict: a portrait's body stays recogn
     "bomb.png": ("error", "error-too-large"),
     "icon.jpg": ("error", "error-unsupported"),
     "link.jpg": ("error", "error-symlink"),
+    "readme.txt": ("error", "error-not-an-image"),
 }
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image, features
 
 from .conftest import SAMPLES, digest
 
@@ -47,6 +48,11 @@ class Watcher:
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=30)
+
+
+def seen(out: Path) -> dict[str, str]:
+    """The originals a watcher has finished with (name: sha256)."""
+    return json.loads((out / ".privacyscreen-seen").read_text())
 
 
 @pytest.fixture
@@ -207,3 +213,52 @@ def test_under_the_default_policy_a_portrait_waits_for_consent(folders, tmp_path
     assert "still recognisable by body" in note and "Not shared yet" in note
     assert "no composition possible: no hands or feet were found" in note
     assert (out / "needs-consent" / "portret.png").is_file() and not list((out / "ready").iterdir())
+
+
+def test_photos_whose_names_clash_each_get_their_own_outputs_and_note(folders, tmp_path, no_people):
+    """Outputs and notes are named after the original without its suffix: `koffie.png` beside
+    `koffie.jpg`, or `koffie.edited.jpg`, must not take `koffie.jpg` or `koffie.txt` of another."""
+    inbox, out = folders
+    coffee = Image.open(no_people).convert("RGB")
+    dropped = {"koffie.jpg": coffee, "koffie.png": coffee.rotate(180), "koffie.tif": coffee.rotate(90, expand=True),
+               "koffie.edited.jpg": coffee.crop((0, 0, 400, 400)), "Koffie.webp": coffee}  # fmt: skip
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for name, image in dropped.items():
+        image.save(staged / name)
+    digests = [digest(staged / name) for name in dropped]
+    watcher = Watcher(inbox, out, tmp_path / "clash.log")
+    try:
+        for name in dropped:
+            os.replace(staged / name, inbox / name)
+        wait_for(lambda: (out / ".privacyscreen-seen").exists() and len(seen(out)) == len(dropped))
+    finally:
+        assert watcher.stop() == 0
+    ready = sorted(p.name.casefold() for p in (out / "ready").iterdir())
+    assert len(set(ready)) == len(ready) == 2 * len(dropped)  # a copy and a note each, none overwritten
+    copies, notes = [{Path(p).stem for p in ready if p.endswith(".txt") == note} for note in (False, True)]
+    assert copies == notes  # each note beside its own copy
+    originals = list((out / "originals").iterdir())
+    assert len({p.stem.casefold() for p in originals}) == len(dropped)  # koffie.jpg, koffie-2.png...
+    assert sorted(map(digest, originals)) == sorted(digests)  # each kept byte for byte
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow was built without AVIF")
+def test_every_file_dropped_gets_a_note_but_hidden_ones(folders, tmp_path):
+    """The same files as a folder given to `run` (tests/test_formats.py): GIF, AVIF and a stereo
+    JPEG are screened, a file that is no photo is rejected with a note, hidden ones stay."""
+    from .test_formats import odd_files
+
+    inbox, out = folders
+    expected = odd_files(tmp_path / "staged")
+    watcher = Watcher(inbox, out, tmp_path / "odd.log")
+    try:
+        for path in (tmp_path / "staged").iterdir():
+            os.replace(path, inbox / path.name)
+        wait_for(lambda: (out / ".privacyscreen-seen").exists() and len(seen(out)) == len(expected), SETTLE + 60)
+    finally:
+        assert watcher.stop() == 0
+    for name, error in expected.items():
+        folder = "rejected" if error else "ready"
+        assert (out / folder / Path(name).with_suffix(".txt").name).is_file(), name
+    assert sorted(p.name for p in inbox.iterdir()) == [".hidden.jpg", "Thumbs.db", "desktop.ini", "~$verslag.docx"]
