@@ -6,6 +6,7 @@ verdict, and only a photo with a safe verdict gets an output file.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -13,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing import util
@@ -235,13 +236,19 @@ class TimeLimit(Exception):
     """A photo took longer than the time limit."""
 
 
+def time_limit(seconds: float | None) -> AbstractContextManager[None]:
+    """Raise TimeLimit in this thread once `seconds` have passed (no limit when None). Python code
+    is interrupted at once; native code (a model) when it returns."""
+    if not seconds:
+        return nullcontext()
+    if hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread():
+        return alarm(seconds)
+    return watchdog(seconds)  # Windows has no SIGALRM, and a signal reaches only the main thread
+
+
 @contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise TimeLimit once `seconds` have passed (in the main thread only; no limit when None).
-    Python code is interrupted at once; native code (a model) when it returns."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def alarm(seconds: float) -> Iterator[None]:
+    """Raise TimeLimit after `seconds`, from a timer signal (SIGALRM) to the main thread."""
 
     def expire(signum: int, frame: object) -> None:
         raise TimeLimit
@@ -253,6 +260,35 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def watchdog(seconds: float) -> Iterator[None]:
+    """Raise TimeLimit in this thread after `seconds`, from a timer thread (CPython's
+    PyThreadState_SetAsyncExc). It never fires once the block is done: an exception set but not
+    yet raised when the block ends is taken back and raised here instead."""
+    target, lock = ctypes.c_ulong(threading.get_ident()), threading.Lock()
+    done, expired = threading.Event(), threading.Event()
+
+    def expire() -> None:
+        with lock:
+            if not done.is_set():
+                expired.set()
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(TimeLimit))
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            done.set()
+            if expired.is_set():
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
+        timer.cancel()
+    if expired.is_set():
+        raise TimeLimit
 
 
 class Clock:

@@ -4,11 +4,47 @@ here; its missing pieces are taken away on Linux instead (no fcntl, no SIGALRM, 
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 
 import platformdirs
 import pytest
 
 from privacyscreen import consent, write
+from privacyscreen.screen import TimeLimit, time_limit
+
+
+def busy(seconds: float) -> str:
+    """Python code that runs for `seconds` unless interrupted."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return "not interrupted"
+
+
+def limited(seconds: float, work: float) -> str:
+    try:
+        with time_limit(seconds):
+            return busy(work)
+    except TimeLimit:
+        return "interrupted"
+
+
+def test_the_time_limit_holds_without_sigalrm(monkeypatch):
+    monkeypatch.delattr(signal, "SIGALRM")
+    start = time.monotonic()
+    assert limited(0.2, 5) == "interrupted" and time.monotonic() - start < 2
+    assert limited(1, 0.1) == "not interrupted"
+    busy(1.2)  # a limit that was not reached never fires later
+
+
+def test_the_time_limit_holds_in_a_thread_other_than_the_main_one():
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(limited(0.2, 5)))
+    thread.start()
+    thread.join()
+    assert outcome == ["interrupted"]
 
 
 def test_the_output_folder_lock_names_its_holder_and_ends_with_it(tmp_path):
