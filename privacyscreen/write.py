@@ -297,9 +297,10 @@ def write_atomic(data: bytes, dest: Path) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(dest.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    if hasattr(os, "O_DIRECTORY"):  # the rename reaches the disk too; Windows cannot open a folder for that
+        dir_fd = os.open(dest.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
     return digest

@@ -3,16 +3,55 @@ here; its missing pieces are taken away on Linux instead (no fcntl, no SIGALRM, 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import platformdirs
 import pytest
 
 from privacyscreen import consent, write
 from privacyscreen.screen import TimeLimit, time_limit
+
+from .conftest import ROOT
+
+WINDOWS_LIKE = """
+import os, signal, sys
+del signal.SIGALRM, os.O_DIRECTORY  # as on Windows
+sys.modules["fcntl"] = None  # `import fcntl` fails, as on Windows
+unix_open = os.open
+
+def windows_open(path, flags, *args, **kwargs):  # Windows opens no folder
+    if os.path.isdir(path):
+        raise PermissionError(13, "Permission denied", path)
+    return unix_open(path, flags, *args, **kwargs)
+
+os.open = windows_open
+from privacyscreen.cli import main
+main()
+"""
+
+
+def run_without_unix(source: Path, out: Path, *options: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """`privacyscreen run SOURCE --out OUT` in a Python without fcntl and SIGALRM; the report's images."""
+    done = subprocess.run([sys.executable, "-c", WINDOWS_LIKE, "run", str(source), "--out", str(out), "--jobs", "1",
+                           *options], cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    report = out / "privacyscreen-report.json"
+    return done, json.loads(report.read_text())["images"] if report.exists() else []
+
+
+def test_a_run_without_fcntl_and_sigalrm_screens_and_keeps_its_time_limit(tmp_path, no_people, portrait):
+    done, images = run_without_unix(no_people, tmp_path / "a")
+    assert done.returncode == 0, done.stderr
+    assert [image["verdict"] for image in images] == ["no-people"]
+    done, images = run_without_unix(portrait, tmp_path / "b", "--time-limit", "0.2")
+    assert done.returncode == 1, done.stderr
+    assert [image["error"]["code"] for image in images] == ["error-time-limit"]
 
 
 def busy(seconds: float) -> str:
