@@ -21,7 +21,7 @@ from . import __version__, consent, models, redact, report, screen, write
 from . import check as check_photos
 from . import compose as composition
 from . import watch as drop_folder
-from .messages import LANGUAGES, language_of, say, shown, speak
+from .messages import LANGUAGES, UserError, language_of, say, shown, speak
 from .policy import ERROR, Policy, PolicyError
 
 TEXTS: dict[str, dict[str, object]] = {}  # the codes click holds as --help texts, with their parameters
@@ -46,6 +46,14 @@ class CommandLine(click.Group):
         for item, attr, code in help_codes(self):
             setattr(item, attr, say(code, lang, **TEXTS[code]))
         return super().main(args, obj=lang, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a problem the user can fix that no command caught (a changed model
+        file) is its message in the language of the run, with exit code 1."""
+        try:
+            return super().invoke(ctx)
+        except UserError as e:
+            raise click.ClickException(e.text(ctx.obj)) from None
 
 
 @cache
@@ -435,10 +443,10 @@ def models_group() -> None:
 
 
 @models_group.command("verify", help=help_text("help-models-verify"))
-@lang_option(expose_value=False)
-def models_verify() -> None:
+@lang_option()
+def models_verify(lang: str) -> None:
     problems = models.verify()
     for name, problem in problems.items():
-        click.echo(f"{name}: {problem or 'ok'}")
+        click.echo(problem.text(lang) if problem else say("model-ok", lang, model=name))
     if any(problems.values()):
         raise SystemExit(1)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compose, consent, detectors, photo, policy, redact, write
+from . import compose, consent, detectors, models, photo, policy, redact, write
 from .compose import ASPECTS
 from .findings import Box, Finding, merge
 from .policy import Reason
@@ -79,6 +79,7 @@ class Screener:
     """Loads the detectors once; screens any number of photos. Use as a context manager."""
 
     def __init__(self, settings: Settings = Settings()):
+        models.check()  # a changed or missing model file is one clear error, before any model loads
         self.settings = settings
         names = settings.detectors + tuple(
             n for n in compose.DETECTORS if settings.compose and n not in settings.detectors
@@ -355,6 +356,7 @@ def run(
                 if progress:
                     progress(results[-1])
         return results
+    models.check()  # here, not in the workers, where it would only break the pool
     per_worker = replace(settings, threads=settings.threads or max(1, (os.cpu_count() or 1) // workers))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(per_worker,)) as pool:
