@@ -40,12 +40,12 @@ class CommandLine(click.Group):
     anything, has click and argparse speak it, says every --help text in it, and gives it to the
     commands as the context's `obj` (the default of their --lang)."""
 
-    def main(self, args: Sequence[str] | None = None, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
         lang = language_of(sys.argv[1:] if args is None else args)
         speak(lang)
         for item, attr, code in help_codes(self):
             setattr(item, attr, say(code, lang, **TEXTS[code]))
-        return super().main(args, obj=lang, **extra)
+        return super().main(args, *rest, obj=lang, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a problem the user can fix that no command caught (a changed model

@@ -103,8 +103,9 @@ def decode(data: bytes) -> Photo:
         if im.width * im.height > MAX_PIXELS:
             raise PhotoError("too-large", f"{im.width}x{im.height}")
         try:
-            if getattr(im, "n_frames", 1) > 1 and im.format not in MULTI_FRAME_OK:  # counting reads every frame
-                raise PhotoError("animated", f"{im.n_frames} frames")
+            frames = getattr(im, "n_frames", 1)  # counting reads every frame
+            if frames > 1 and im.format not in MULTI_FRAME_OK:
+                raise PhotoError("animated", f"{frames} frames")
             metadata = inventory(im)
             quality, subsampling = jpeg_settings(im)
             icc = im.info.get("icc_profile")

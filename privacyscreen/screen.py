@@ -163,20 +163,21 @@ class Screener:
         )
         result.findings, result.reasons = decision.findings, decision.reasons
         release = policy.RELEASE[decision.verdict]
-        safe_dest, dest = dest, held if decision.verdict == policy.NEEDS_CONSENT else dest
+        copy = held if decision.verdict == policy.NEEDS_CONSENT else dest
         with clock("redact"):
             pixels = redact.apply(pic.pixels, decision.findings, self.settings.style, self.settings.shape)
         result.verdict = decision.verdict
-        if dest is None:
+        if copy is None:
             return
-        target, digest = self.write(pixels, pic, release, dest.with_suffix(""), source, clock)
+        target, digest = self.write(pixels, pic, release, copy.with_suffix(""), source, clock)
         result.outputs.append(Output(target, "redacted", digest))
         if decision.verdict == policy.CONSENTED and self.register:
             for form_id in self.settings.consents:
-                self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, self.settings.channel)
-        if self.settings.compose and safe_dest and any(f.kind in policy.PEOPLE for f in decision.findings):
+                channel = self.settings.channel or ""  # set: the forms were checked for it
+                self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, channel)
+        if self.settings.compose and any(f.kind in policy.PEOPLE for f in decision.findings):
             with clock("compose"):
-                result.reasons += self.compositions(result, pic, pixels, decision.findings, safe_dest)
+                result.reasons += self.compositions(result, pic, pixels, decision.findings, dest)
 
     @staticmethod
     def write(

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 from filelock import FileLock, Timeout
 from PIL import Image
+from PIL.JpegImagePlugin import JpegImageFile
 from PIL.PngImagePlugin import PngInfo
 
 from .photo import Photo
@@ -68,7 +69,7 @@ def xmp_packet(release: str, seal: str = UNSEALED) -> bytes:
         f'<plus:ModelReleaseStatus rdf:resource="{status}"/>'
         "</rdf:Description></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="r"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def image_data(data: bytes, fmt: str) -> bytes:
@@ -165,6 +166,7 @@ def mean_error(a: np.ndarray, b: np.ndarray, rows: int = 256) -> float:
 
 
 def check_jpeg(im: Image.Image, data: bytes, xmp: bytes) -> None:
+    assert isinstance(im, JpegImageFile)  # what Pillow reads a JPEG as; it has the APP segments
     if not data.endswith(b"\xff\xd9"):
         raise VerifyError("data after the end of the image")
     if im.info.get("comment"):

@@ -26,6 +26,8 @@ from ..policy import Policy
 class Detector(Protocol):
     name: str
 
+    def __init__(self, threads: int, policy: Policy) -> None: ...
+
     def detect(self, pixels: np.ndarray) -> list[Finding]: ...
 
 
