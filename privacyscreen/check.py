@@ -33,7 +33,7 @@ def problems(path: Path, screener: Screener, accept_metadata: bool = False) -> l
     decision = policy.decide(screener.find(pic.pixels), (), pic.height, rules)
     redacted = [f for f in decision.findings if f.action == "redacted"]
     found = []
-    faces = sum(r.count for r in decision.reasons if r.code in ("reason-faces-redacted", "reason-heads-redacted"))
+    faces = sum(f.kind in ("face", "head") for f in redacted)  # from the decision, never from its messages
     if faces:
         found.append(Reason("check-faces", count=faces))
     texts = [f for f in redacted if f.kind == "text"]

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import date
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -19,24 +21,60 @@ from . import __version__, consent, models, redact, report, screen, write
 from . import check as check_photos
 from . import compose as composition
 from . import watch as drop_folder
-from .messages import LANGUAGES, language_of, os_problem, say, shown, speak
+from .messages import LANGUAGES, UserError, language_of, os_problem, say, shown, speak
 from .policy import ERROR, Policy, PolicyError
 
-# Decided once, before the commands below are built: their --help, and click's own words, speak it.
-HELP_LANGUAGE = language_of(sys.argv[1:])
-speak(HELP_LANGUAGE)
+TEXTS: dict[str, dict[str, object]] = {}  # the codes click holds as --help texts, with their parameters
 
 
 def help_text(code: str, **params: object) -> str:
-    """A text of --help (a code in the catalogs) in the language of this run."""
-    return say(code, HELP_LANGUAGE, **params)
+    """A text of --help. Click holds its code until the command line runs and knows its language;
+    CommandLine.main then says it in that language."""
+    TEXTS[code] = params
+    return code
+
+
+class CommandLine(click.Group):
+    """The command line speaks the language of the run: the last --lang anywhere on it, else the
+    locale's. `main` (the console script's entry, and CliRunner's) decides it before click parses
+    anything, has click and argparse speak it, says every --help text in it, and gives it to the
+    commands as the context's `obj` (the default of their --lang)."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        lang = language_of(sys.argv[1:] if args is None else args)
+        speak(lang)
+        for item, attr, code in help_codes(self):
+            setattr(item, attr, say(code, lang, **TEXTS[code]))
+        return super().main(args, *rest, obj=lang, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a problem the user can fix that no command caught (a changed model
+        file) is its message in the language of the run, with exit code 1."""
+        try:
+            return super().invoke(ctx)
+        except UserError as e:
+            raise click.ClickException(e.text(ctx.obj)) from None
+
+
+@cache
+def help_codes(command: click.Command) -> list[tuple[object, str, str]]:
+    """(object, attribute, code) of every --help text of `command`, its options and its subcommands."""
+    found = [
+        (item, attr, code)
+        for item in (command, *command.params)
+        for attr in ("help", "show_default", "metavar")
+        if (code := getattr(item, attr, None)) in TEXTS
+    ]
+    for sub in command.commands.values() if isinstance(command, click.Group) else ():
+        found += help_codes(sub)
+    return found
 
 
 def lang_option(expose_value: bool = True):
     """--lang. Groups take it too (expose_value False), so it may stand anywhere on the command line:
-    language_of finds it there, for --help and as the default of the command that runs."""
+    CommandLine.main finds it there, for --help and as the default of the command that runs."""
     return click.option(
-        "--lang", type=click.Choice(LANGUAGES), default=lambda: language_of(sys.argv[1:]),
+        "--lang", type=click.Choice(LANGUAGES), default=lambda: click.get_current_context().obj,
         show_default=help_text("help-default-locale"), expose_value=expose_value, help=help_text("help-lang"),
     )  # fmt: skip
 
@@ -104,7 +142,7 @@ def open_register(path: Path, lang: str) -> consent.Register:
         return consent.Register(path)
 
 
-@click.group(help=help_text("help-main"), context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CommandLine, help=help_text("help-main"), context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="privacyscreen")
 @lang_option(expose_value=False)
 def main() -> None:
@@ -280,9 +318,10 @@ def watch(
 
 @main.command(help=help_text("help-check"), context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def check(args: tuple[str, ...]) -> None:
-    # argparse reads the arguments after `check`; a --lang among them overrides one given before
-    raise SystemExit(check_photos.main(["--lang", language_of(sys.argv[1:]), *args]))
+@click.pass_obj
+def check(lang: str, args: tuple[str, ...]) -> None:
+    # argparse reads the arguments after `check`; a --lang among them overrides the language of the run
+    raise SystemExit(check_photos.main(["--lang", lang, *args]))
 
 
 def describe(form: consent.Form, lang: str) -> str:
@@ -405,10 +444,10 @@ def models_group() -> None:
 
 
 @models_group.command("verify", help=help_text("help-models-verify"))
-@lang_option(expose_value=False)
-def models_verify() -> None:
+@lang_option()
+def models_verify(lang: str) -> None:
     problems = models.verify()
     for name, problem in problems.items():
-        click.echo(f"{name}: {problem or 'ok'}")
+        click.echo(problem.text(lang) if problem else say("model-ok", lang, model=name))
     if any(problems.values()):
         raise SystemExit(1)

@@ -15,6 +15,8 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
+import platformdirs
+
 from .messages import UserError, say
 from .policy import Reason
 
@@ -88,11 +90,14 @@ class Form:
 
 
 def default_path() -> Path:
-    """$PRIVACYSCREEN_REGISTER, else the user's data folder."""
+    """$PRIVACYSCREEN_REGISTER, else consent.sqlite in the user's data folder (platformdirs:
+    ~/.local/share/privacyscreen on Linux, AppData/Local/privacyscreen on Windows). A register
+    where privacyscreen 0.1 kept it on every system (~/.local/share) is used while there is none there."""
     if os.environ.get(ENV):
         return Path(os.environ[ENV])
-    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return data / "privacyscreen" / "consent.sqlite"
+    path = Path(platformdirs.user_data_dir("privacyscreen", appauthor=False)) / "consent.sqlite"
+    old = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "privacyscreen" / "consent.sqlite"
+    return old if old.exists() and not path.exists() else path
 
 
 def parse_date(text: str, what: str) -> date:

@@ -80,7 +80,7 @@ def say(code: str, lang: str = "en", **params: object) -> str:
     sentence for that number, as the catalog's plural forms say ("1 gezicht", "2 gezichten")."""
     book = catalog(lang)
     count = params.get("count")
-    text = book.gettext(code) if count is None else book.ngettext(code, code, count)
+    text = book.ngettext(code, code, count) if isinstance(count, int) else book.gettext(code)
     return text.format(**params)
 
 

@@ -171,8 +171,9 @@ def read_exif(exif: Image.Exif | bytes, found: Found) -> None:
     maker's notes, and in a TIFF its XMP packet, IPTC block, Photoshop data and smaller images."""
     try:
         if isinstance(exif, bytes):
-            exif, data = Image.Exif(), exif
-            exif.load(data)
+            block = exif
+            exif = Image.Exif()
+            exif.load(block)
         endian = exif.endian or "<"
         for tag, value in [*exif.items(), *exif.get_ifd(ExifTags.IFD.Exif).items()]:
             if tag in IMAGE_TAGS or blank(value):

@@ -10,7 +10,8 @@ import io
 import json
 import os
 from collections import Counter
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def build(results: list[Screening], settings: Settings, base: Path) -> dict:
     return {
         "schema": SCHEMA,
         "tool": {"name": "privacyscreen", "version": __version__},
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {
             "style": settings.style,
             "shape": settings.shape,
@@ -94,11 +95,11 @@ figure.composition figcaption{text-align:center;font-size:.9rem}
 """
 
 
-def thumbnail(path: Path, outlined: list[Box] = (), side: int = THUMBNAIL) -> str:
+def thumbnail(path: Path, outlined: Sequence[Box] = (), side: int = THUMBNAIL) -> str:
     """A small JPEG of an output (never of an original), with `outlined` regions (in the output's
     pixels) drawn, as a data URL."""
-    with no_bomb_warning(), Image.open(path) as im:
-        im = im.convert("RGB")
+    with no_bomb_warning(), Image.open(path) as opened:
+        im = opened.convert("RGB")
         scale = side / max(im.size)
         small = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))))
     draw = ImageDraw.Draw(small)

@@ -6,6 +6,7 @@ verdict, and only a photo with a safe verdict gets an output file.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -13,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing import util
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compose, consent, detectors, photo, policy, redact, write
+from . import compose, consent, detectors, models, photo, policy, redact, write
 from .compose import ASPECTS
 from .findings import Box, Finding, doubtful, merge
 from .messages import os_problem
@@ -79,6 +80,7 @@ class Screener:
     """Loads the detectors once; screens any number of photos. Use as a context manager."""
 
     def __init__(self, settings: Settings = Settings()):
+        models.check()  # a changed or missing model file is one clear error, before any model loads
         self.settings = settings
         names = settings.detectors + tuple(
             n for n in compose.DETECTORS if settings.compose and n not in settings.detectors
@@ -171,20 +173,21 @@ class Screener:
         )
         result.findings, result.reasons = decision.findings, decision.reasons
         release = policy.RELEASE[decision.verdict]
-        safe_dest, dest = dest, held if decision.verdict == policy.NEEDS_CONSENT else dest
+        copy = held if decision.verdict == policy.NEEDS_CONSENT else dest
         with clock("redact"):
             pixels = redact.apply(pic.pixels, decision.findings, self.settings.style, self.settings.shape)
         result.verdict = decision.verdict
-        if dest is None:
+        if copy is None:
             return
-        target, digest = self.write(pixels, pic, release, dest, source, clock)
+        target, digest = self.write(pixels, pic, release, copy, source, clock)
         result.outputs.append(Output(target, "redacted", digest))
         if decision.verdict == policy.CONSENTED and self.register:
             for form_id in self.settings.consents:
-                self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, self.settings.channel)
-        if self.settings.compose and safe_dest and any(f.kind in policy.PEOPLE for f in decision.findings):
+                channel = self.settings.channel or ""  # set: the forms were checked for it
+                self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, channel)
+        if self.settings.compose and any(f.kind in policy.PEOPLE for f in decision.findings):
             with clock("compose"):
-                result.reasons += self.compositions(result, pic, pixels, decision.findings, safe_dest)
+                result.reasons += self.compositions(result, pic, pixels, decision.findings, dest)
 
     @staticmethod
     def write(
@@ -258,13 +261,19 @@ def someone(findings: list[Finding]) -> bool:
     return any(f.kind in policy.PEOPLE and not doubtful(f) for f in findings)
 
 
+def time_limit(seconds: float | None) -> AbstractContextManager[None]:
+    """Raise TimeLimit in this thread once `seconds` have passed (no limit when None). Python code
+    is interrupted at once; native code (a model) when it returns."""
+    if not seconds:
+        return nullcontext()
+    if hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread():
+        return alarm(seconds)
+    return watchdog(seconds)  # Windows has no SIGALRM, and a signal reaches only the main thread
+
+
 @contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise TimeLimit once `seconds` have passed (in the main thread only; no limit when None).
-    Python code is interrupted at once; native code (a model) when it returns."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def alarm(seconds: float) -> Iterator[None]:
+    """Raise TimeLimit after `seconds`, from a timer signal (SIGALRM) to the main thread."""
 
     def expire(signum: int, frame: object) -> None:
         raise TimeLimit
@@ -276,6 +285,35 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def watchdog(seconds: float) -> Iterator[None]:
+    """Raise TimeLimit in this thread after `seconds`, from a timer thread (CPython's
+    PyThreadState_SetAsyncExc). It never fires once the block is done: an exception set but not
+    yet raised when the block ends is taken back and raised here instead."""
+    target, lock = ctypes.c_ulong(threading.get_ident()), threading.Lock()
+    done, expired = threading.Event(), threading.Event()
+
+    def expire() -> None:
+        with lock:
+            if not done.is_set():
+                expired.set()
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(TimeLimit))
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            done.set()
+            if expired.is_set():
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
+        timer.cancel()
+    if expired.is_set():
+        raise TimeLimit
 
 
 class Clock:
@@ -350,6 +388,7 @@ def run(
                 if progress:
                     progress(results[-1])
         return results
+    models.check()  # here, not in the workers, where it would only break the pool
     per_worker = replace(settings, threads=settings.threads or max(1, (os.cpu_count() or 1) // workers))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(per_worker,)) as pool:

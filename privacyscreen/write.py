@@ -10,7 +10,6 @@ against re-screening our own blurred output, not a signature: anyone can compute
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import os
@@ -19,12 +18,14 @@ import struct
 import tempfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import cv2
 import numpy as np
+from filelock import FileLock, Timeout
 from PIL import Image, JpegImagePlugin
+from PIL.JpegImagePlugin import JpegImageFile
 from PIL.PngImagePlugin import PngInfo
 
 from .metadata import SEAL_NS, XMP_HEADER, png_chunks, riff_chunks
@@ -75,7 +76,7 @@ def xmp_packet(release: str, seal: str = UNSEALED) -> bytes:
         f'<plus:ModelReleaseStatus rdf:resource="{status}"/>'
         "</rdf:Description></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="r"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def image_data(data: bytes, fmt: str) -> bytes:
@@ -177,6 +178,7 @@ def mean_error(a: np.ndarray, b: np.ndarray, rows: int = 256) -> float:
 
 
 def check_jpeg(im: Image.Image, data: bytes, xmp: bytes) -> None:
+    assert isinstance(im, JpegImageFile)  # what Pillow reads a JPEG as; it has the APP segments
     if not data.endswith(b"\xff\xd9"):
         raise VerifyError("data after the end of the image")
     if im.info.get("comment"):
@@ -238,26 +240,38 @@ class FolderInUse(Exception):
     """Another privacyscreen process is writing to the same output folder."""
 
 
+LOCK = ".privacyscreen.lock"  # held while a process writes to the folder
+HOLDER = ".privacyscreen.pid"  # the process ID of the one that holds it
+
+
 @contextmanager
 def exclusive(folder: Path) -> Iterator[None]:
     """Hold the output folder for this process alone (a run and a watcher, or two watchers,
-    must not overwrite each other's files). Raises FolderInUse naming the other process."""
+    must not overwrite each other's files). Raises FolderInUse naming the other process. The
+    lock is the operating system's (filelock: flock, or msvcrt on Windows), so it ends with the
+    process that holds it."""
     folder.mkdir(parents=True, exist_ok=True)
-    lock = folder / ".privacyscreen.lock"
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = FileLock(folder / LOCK)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise FolderInUse(os.pread(fd, 32, 0).decode(errors="replace").strip() or "?") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        try:
-            yield
-        finally:
-            lock.unlink(missing_ok=True)
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise FolderInUse(holder(folder)) from None
+    try:
+        (folder / HOLDER).write_text(str(os.getpid()))
+        yield
     finally:
-        os.close(fd)
+        for name in (HOLDER, LOCK):  # removed while still held, so that no other process takes the old lock
+            with suppress(OSError):  # Windows cannot remove an open file: filelock removes it on release
+                (folder / name).unlink()
+        lock.release()
+
+
+def holder(folder: Path) -> str:
+    """The process ID of the process that holds `folder` ("?" while it is not written yet)."""
+    try:
+        return (folder / HOLDER).read_text().strip() or "?"
+    except OSError:
+        return "?"
 
 
 def write_atomic(data: bytes, dest: Path) -> str:
@@ -278,9 +292,10 @@ def write_atomic(data: bytes, dest: Path) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(dest.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    if hasattr(os, "O_DIRECTORY"):  # the rename reaches the disk too; Windows cannot open a folder for that
+        dir_fd = os.open(dest.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
     return digest

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from privacyscreen.detectors import DEFAULT, REGISTRY, create
+from privacyscreen.detectors import DEFAULT, create, detector_class
 from privacyscreen.detectors.text import Text, documents, rows
 from privacyscreen.findings import TEXT_LABELS, Box, Finding, pad
 from privacyscreen.personal_text import bsn_valid, classify
@@ -292,7 +292,7 @@ def test_chalk_formulas_are_found_but_not_read_as_personal(text):
 
 
 def test_the_text_detector_is_a_default_and_reads_the_allow_list_from_the_policy():
-    assert REGISTRY["text"] is Text and "text" in DEFAULT
+    assert detector_class("text") is Text and "text" in DEFAULT
     (detector,) = create(("text",), policy=Policy(allow=ALLOW))
     assert detector.allow == ALLOW
 

@@ -1,4 +1,4 @@
-"""Detectors turn upright RGB pixels into Findings. One module per detector; register it here.
+"""Detectors turn upright RGB pixels into Findings. One module per detector, named after it; register it here.
 
 A detector is a class with a `name`, an `__init__(threads, policy)` that loads its model once
 (using at most `threads` inference threads, 0 for all cores) and a `detect(pixels) ->
@@ -7,37 +7,37 @@ list[Finding]` method, and optionally `release()` to give back the memory a phot
 `only_to_find_people = True` runs only while no other has found a person. It reads from the
 policy only what it needs to label what it sees (the text allow-list); it knows nothing of
 verdicts, files or other detectors.
+
+A detector's module is imported only when the detector is created: it loads a native runtime
+(onnxruntime or MediaPipe), which a command that screens nothing (--help, consent) never needs.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Protocol
 
 import numpy as np
 
 from ..findings import Finding
 from ..policy import Policy
-from .blazeface import BlazeFace
-from .centerface import CenterFace
-from .hands import Hands
-from .pose import Pose
-from .ssdlite import SSDLite
-from .text import Text
 
 
 class Detector(Protocol):
     name: str
 
+    def __init__(self, threads: int, policy: Policy) -> None: ...
+
     def detect(self, pixels: np.ndarray) -> list[Finding]: ...
 
 
-REGISTRY: dict[str, type[Detector]] = {
-    CenterFace.name: CenterFace,
-    BlazeFace.name: BlazeFace,
-    Pose.name: Pose,
-    SSDLite.name: SSDLite,
-    Hands.name: Hands,
-    Text.name: Text,
+REGISTRY = {  # name (also of its module): class
+    "centerface": "CenterFace",
+    "blazeface": "BlazeFace",
+    "pose": "Pose",
+    "ssdlite": "SSDLite",
+    "hands": "Hands",
+    "text": "Text",
 }
 DEFAULT = ("centerface", "blazeface", "pose", "ssdlite", "text", "hands")
 
@@ -47,4 +47,9 @@ def create(names: tuple[str, ...] = DEFAULT, threads: int = 0, policy: Policy = 
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise ValueError(f"unknown detector(s): {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
-    return [REGISTRY[n](threads, policy) for n in names]
+    return [detector_class(n)(threads, policy) for n in names]
+
+
+def detector_class(name: str) -> type[Detector]:
+    """The class of the detector `name`, imported now (with its native runtime)."""
+    return getattr(import_module(f".{name}", __name__), REGISTRY[name])

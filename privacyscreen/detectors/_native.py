@@ -4,8 +4,9 @@ memory is given back after every run, and MediaPipe Tasks made from a bundled mo
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any
 
 import mediapipe as mp
 import numpy as np
@@ -41,7 +42,7 @@ def onnx_session(model: str, threads: int) -> Session:
     return Session(str(models.path(model)), options, providers=["CPUExecutionProvider"])
 
 
-def mediapipe_task(task: type, options: type, model: str, **settings: object):
+def mediapipe_task(task: Any, options: Any, model: str, **settings: object) -> Any:
     """A MediaPipe Tasks `task` (vision.FaceDetector, vision.PoseLandmarker, ...) for a bundled model,
     with its `options` class set to `settings`."""
     with quiet():

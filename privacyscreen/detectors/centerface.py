@@ -62,7 +62,7 @@ class CenterFace:
         zoom = ENLARGE if h * w <= ENLARGE_BELOW else 1.0
         if self.fine and (scale < 1.0 or zoom > 1.0):
             fine = resized(pixels, zoom)
-            spans = tiles(*fine.shape[:2], MAX_TILE, OVERLAP) or [(0, 0, fine.shape[1], fine.shape[0])]
+            spans = tiles(fine.shape[0], fine.shape[1], MAX_TILE, OVERLAP) or [(0, 0, fine.shape[1], fine.shape[0])]
             for x0, y0, x1, y1 in spans:
                 found += [scaled(shift(f, x0, y0), 1 / zoom) for f in self._run(fine[y0:y1, x0:x1])]
         return merge([f for f in (replace(f, box=clip(f.box, w, h)) for f in found) if f.box[2] and f.box[3]])

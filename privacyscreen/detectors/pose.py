@@ -56,10 +56,10 @@ class Pose:
         h, w = pixels.shape[:2]
         small, scale = reduced(pixels, MAX_SIDE)
         found = self._poses(small, 0, 0, scale, (w, h), anybody)
-        for x0, y0, x1, y1 in tiles(*small.shape[:2], TILE, OVERLAP):
+        for x0, y0, x1, y1 in tiles(small.shape[0], small.shape[1], TILE, OVERLAP):
             found += self._poses(small[y0:y1, x0:x1], x0, y0, scale, (w, h), upper_body)
         fine, shrink = reduced(small, FINE_SIDE)  # from the copy: a 50-MP photo is not read again
-        for x0, y0, x1, y1 in tiles(*fine.shape[:2], FINE_TILE, FINE_OVERLAP):
+        for x0, y0, x1, y1 in tiles(fine.shape[0], fine.shape[1], FINE_TILE, FINE_OVERLAP):
             found += self._poses(fine[y0:y1, x0:x1], x0, y0, scale * shrink, (w, h), standing)
         if not any(f.kind == "person" for f in found):
             found += self._turned(small, scale, (w, h))

@@ -77,7 +77,7 @@ class Text:
         findings, line_heights = [], []
         plates, others = two_line_plates(rows(boxes, heights), boxes, heights, words)
         for row in plates + others:
-            said = " ".join(words[i] for i in row if words[i] is not None)
+            said = " ".join(word for i in row if (word := words[i]) is not None)
             label = "plate" if row in plates else classify(said, self.allow) if said else "unreadable"
             if label in PERSONAL:
                 whole = reduce(union_box, (boxes[i] for i in row))
@@ -173,7 +173,8 @@ def _distinct(lines: list[tuple]) -> list[tuple]:
 
 def _bounds(rect: tuple) -> tuple[int, int, int, int]:
     """The upright box around a rotated rectangle."""
-    return cv2.boundingRect(cv2.boxPoints(rect).astype(np.float32))
+    x, y, w, h = cv2.boundingRect(cv2.boxPoints(rect).astype(np.float32))
+    return x, y, w, h
 
 
 def _inside(box: tuple, other: tuple) -> bool:
@@ -202,8 +203,8 @@ def _straighten(pixels: np.ndarray, rect: tuple) -> np.ndarray:
     (tl, bl), (tr, br) = (sorted(pair, key=lambda p: p[1]) for pair in (by_x[:2], by_x[2:]))
     w = max(1, round(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))))
     h = max(1, round(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))))
-    square = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    warp = cv2.getPerspectiveTransform(np.float32([tl, tr, br, bl]), square)
+    square = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    warp = cv2.getPerspectiveTransform(np.array([tl, tr, br, bl], np.float32), square)
     return cv2.warpPerspective(region, warp, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -246,7 +247,7 @@ def two_line_plates(
     joined into one row, and the other rows: two short rows of similar height, one right below the
     other, that read as a plate together (`two_line_plate`)."""
     box = [reduce(union_box, (boxes[i] for i in row)) for row in found]
-    said = [" ".join(words[i] for i in row if words[i] is not None) for row in found]
+    said = [" ".join(word for i in row if (word := words[i]) is not None) for row in found]
     tall = [max(heights[i] for i in row) for row in found]
 
     def stacked(a: int, b: int) -> bool:
@@ -257,7 +258,8 @@ def two_line_plates(
         short = all(0 < sum(c.isalnum() for c in said[i]) <= 7 for i in (a, b))
         return side_by_side and below and short and line <= 1.5 * min(tall[a], tall[b])
 
-    joined, used = [], set()
+    joined: list[list[int]] = []
+    used: set[int] = set()
     for a in sorted(range(len(found)), key=lambda i: box[i][1]):
         for b in range(len(found)):
             if {a, b} & used or a == b or not stacked(a, b):

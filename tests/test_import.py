@@ -1,0 +1,52 @@
+"""Importing privacyscreen changes nothing: the command line decides its language only when it runs,
+and the native runtimes of the models (onnxruntime, MediaPipe) load only to screen a photo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+RUNTIMES = {"onnxruntime", "mediapipe"}
+
+
+def python(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "LANGUAGE"}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_importing_the_command_line_reads_no_arguments_and_changes_no_language():
+    done = python("-c", """
+import gettext, json, os, sys
+
+class Untouchable(list):
+    def __getitem__(self, index):
+        raise AssertionError("sys.argv was read")
+    __iter__ = __len__ = __getitem__
+
+sys.argv = Untouchable(["privacyscreen", "--lang", "nl"])
+import privacyscreen.cli
+print(json.dumps({"LANGUAGE": os.environ.get("LANGUAGE"), "domain": gettext.textdomain(),
+                  "runtimes": sorted({name.split(".")[0] for name in sys.modules} & {"onnxruntime", "mediapipe"})}))
+""")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"LANGUAGE": None, "domain": "messages", "runtimes": []}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "--help", "run --help", "check --help", "consent list --register {tmp}/consent.sqlite",
+        "consent form --out {tmp}/form.html", "models verify",
+    ],
+)  # fmt: skip
+def test_commands_that_screen_nothing_load_no_model_runtime(tmp_path, args):
+    done = python("-X", "importtime", "-m", "privacyscreen", *args.format(tmp=tmp_path).split())
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.rpartition("|")[2].strip().split(".")[0] for line in done.stderr.splitlines()}
+    assert "privacyscreen" in imported and not imported & RUNTIMES
