@@ -59,7 +59,7 @@ def bench_photo(name: str) -> np.ndarray:
 @pytest.mark.parametrize("name", ["astronaut.png", "grace_hopper.jpg"])
 def test_a_portrait_gives_a_person_and_a_head_over_the_face(screener, pose, name):
     img = pixels(SAMPLES / name)
-    (face,) = [f.box for f in screener.find(img) if f.kind == "face"]
+    face = max((f.box for f in screener.find(img) if f.kind == "face"), key=lambda b: b[2] * b[3])  # not a speck
     found = pose.detect(img)
     (person,), (head,) = kinds(found, "person"), kinds(found, "head")
     assert covered(face, head.box) > 0.9
@@ -71,7 +71,7 @@ def test_a_person_whose_face_is_covered_is_still_a_person(screener, pose, tmp_pa
     """The cameraman with a black bar over his face: no face detector sees him, the body does, so
     the photo is not "no people" and the head is redacted."""
     img = pixels(SAMPLES / "camera.png").copy()
-    (face,) = [f.box for f in screener.find(img) if f.kind == "face"]
+    face = max((f.box for f in screener.find(img) if f.kind == "face"), key=lambda b: b[2] * b[3])  # not a speck
     x, y, w, h = face
     bar = (x + w // 10, y + h // 10, w - w // 5, h - h // 5)
     img[bar[1] : bar[1] + bar[3], bar[0] : bar[0] + bar[2]] = 0
