@@ -25,6 +25,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from metrics import area, intersection, iou, union_coverage
@@ -32,6 +33,7 @@ from metrics import area, intersection, iou, union_coverage
 BENCH = Path(__file__).resolve().parent
 EVAL = BENCH.parent.parent / "shared" / "eval"
 OUT = BENCH / ".cache" / "results" / "independent"
+RESULTS = BENCH / "results-independent.md"  # when run alone; bench/run.py puts the table in results.md
 BANDS = (("40 px high or more", 40, 10**6), ("20 to 39 px", 20, 40), ("10 to 19 px", 10, 20))
 LABELS = (("with a mask", "with_mask"), ("mask worn incorrectly", "mask_weared_incorrect"),
           ("without a mask", "without_mask"))  # fmt: skip
@@ -176,9 +178,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--score", action="store_true", help="only score the reports of the last run")
     args = parser.parse_args()
-    from run import privacyscreen_cmd
+    from run import machine, privacyscreen_cmd
 
-    print(measure(None if args.score else privacyscreen_cmd()))
+    table = measure(None if args.score else privacyscreen_cmd())
+    RESULTS.write_text(f"# Independent sets: results\n\nScored {date.today().isoformat()} by `python bench/independent.py` "
+                       f"on {machine()} (rules in its docstring).\n\n{table}\n")  # fmt: skip
+    print(table)
     return 0
 
 
