@@ -181,8 +181,8 @@ def main() -> int:
     from run import machine, privacyscreen_cmd
 
     table = measure(None if args.score else privacyscreen_cmd())
-    RESULTS.write_text(f"# Independent sets: results\n\nScored {date.today().isoformat()} by `python bench/independent.py` "
-                       f"on {machine()} (rules in its docstring).\n\n{table}\n")  # fmt: skip
+    when = f"Scored {date.today().isoformat()} by `python bench/independent.py` on {machine()}"
+    RESULTS.write_text(f"# Independent sets: results\n\n{when} (rules in its docstring).\n\n{table}\n")
     print(table)
     return 0
 
