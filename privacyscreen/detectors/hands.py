@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from mediapipe.tasks.python import vision
 
-from ..findings import Finding, clip, merge, tiles, to_box
+from ..findings import Finding, Kind, clip, merge, tiles, to_box
 from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
 
@@ -51,7 +51,7 @@ class Hands:
             x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
             m = MARGIN * max(x1 - x0, y1 - y0)
             box = to_box((x0 - m) / scale, (y0 - m) / scale, (x1 - x0 + 2 * m) / scale, (y1 - y0 + 2 * m) / scale)
-            out.append(Finding("hand", clip(box, *size), float(handedness[0].score), self.name))
+            out.append(Finding(Kind.HAND, clip(box, *size), float(handedness[0].score), self.name))
         return out
 
     def close(self) -> None:
