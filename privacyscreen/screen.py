@@ -96,7 +96,7 @@ class Screener:
 
     def close(self) -> None:
         for d in self.detectors:
-            getattr(d, "close", lambda: None)()
+            d.close()
         if self.register:
             self.register.db.close()
 
@@ -105,12 +105,12 @@ class Screener:
         clock = clock or Clock({})
         found: list[Finding] = []
         for d in self.detectors:
-            if getattr(d, "only_to_find_people", False) and not self.settings.compose:
+            if d.only_to_find_people and not self.settings.compose:
                 if someone(found):
                     continue
             with clock(d.name):
                 found += d.detect(pixels)
-                getattr(d, "release", lambda: None)()
+                d.release()
         found = merge(found)
         if someone(found):
             return found
@@ -120,7 +120,7 @@ class Screener:
         """Whether the detector that found a doubtful face sees a face there on a closer look (True when
         it cannot look closer)."""
         found_by = next(d for d in self.detectors if d.name == face.detector)
-        return getattr(found_by, "confirms", lambda *_: True)(pixels, face)
+        return found_by.confirms(pixels, face)
 
     def consent_problems(self) -> list[Reason] | None:
         """Why the named forms do not cover the channel today; None when no form was named."""

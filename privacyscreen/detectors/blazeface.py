@@ -10,10 +10,11 @@ import numpy as np
 from mediapipe.tasks.python import vision
 
 from ..findings import Finding, Kind, to_box
+from . import Detector
 from ._native import mediapipe_image, mediapipe_task, quiet
 
 
-class BlazeFace:
+class BlazeFace(Detector):
     name = "blazeface"
 
     def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from ..findings import Finding, Kind, clip, merge, overlap, tiles, to_box, turns, unturn
+from . import Detector
 from ._native import onnx_session
 
 COARSE_SIDE = 1024  # longest side of the coarse view
@@ -36,7 +37,7 @@ MAX_TILE = 1024  # fine view: longest tile side; bounds inference memory (50 MP:
 OVERLAP = 192  # faces smaller than this are whole in at least one tile; larger ones the coarse view sees
 
 
-class CenterFace:
+class CenterFace(Detector):
     name = "centerface"
 
     def __init__(self, threads: int = 0, policy: object = None, fine: bool = True):

@@ -11,6 +11,7 @@ import numpy as np
 from mediapipe.tasks.python import vision
 
 from ..findings import Finding, Kind, clip, merge, tiles, to_box
+from . import Detector
 from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
 
@@ -19,7 +20,7 @@ TILE, OVERLAP = 480, 120  # tiles of the copy, in its pixels: 480 found 38 hands
 MARGIN = 0.25  # the landmarks sit on joints and fingertips: grow their box by this share of its longer side
 
 
-class Hands:
+class Hands(Detector):
     name = "hands"
     only_to_find_people = True  # skipped once another detector found someone, unless compositions need hands
 

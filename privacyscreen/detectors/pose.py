@@ -20,6 +20,7 @@ import numpy as np
 from mediapipe.tasks.python import vision
 
 from ..findings import BodyLabel, Finding, Kind, clip, merge, tiles, to_box, turns, unturn
+from . import Detector
 from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
 
@@ -42,7 +43,7 @@ HEAD, FEET, NOSE, SHOULDERS, HIPS, KNEES, ANKLES = (
 )
 
 
-class Pose:
+class Pose(Detector):
     name = "pose"
 
     def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):

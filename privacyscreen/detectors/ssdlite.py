@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from ..findings import Finding, Kind, clip, tiles, to_box
+from . import Detector
 from ._native import onnx_session
 
 SIDE = 300  # the model's input, square
@@ -47,7 +48,7 @@ def anchors() -> np.ndarray:
     return np.array(out, np.float32)
 
 
-class SSDLite:
+class SSDLite(Detector):
     name = "ssdlite"
 
     def __init__(self, threads: int = 0, policy: object = None):

@@ -25,6 +25,7 @@ import numpy as np
 from ..findings import Finding, Kind, TextLabel, clip, overlap, pad, tiles, union_box
 from ..personal_text import classify, two_line_plate
 from ..policy import Policy
+from . import Detector
 from ._native import onnx_session
 
 DET_SIDE = 1440  # longest side the detector sees; a name badge on a 12 MP photo is 15-30 px high there
@@ -45,7 +46,7 @@ PERSONAL = {TextLabel.NAME, TextLabel.DATE, TextLabel.PHONE, TextLabel.EMAIL, Te
             TextLabel.PLATE}  # fmt: skip
 
 
-class Text:
+class Text(Detector):
     name = "text"
 
     def __init__(self, threads: int = 0, policy: Policy = Policy()):
