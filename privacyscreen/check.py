@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from . import photo, policy, write
+from .findings import Action, Kind
 from .messages import LANGUAGES, default_language, language_of, say, shown, speak
-from .policy import Policy, PolicyError, Reason
+from .policy import HIDES_FACE, Policy, PolicyError, Reason, Verdict
 from .screen import Screener, Settings
 
 
@@ -31,15 +32,15 @@ def problems(path: Path, screener: Screener, accept_metadata: bool = False) -> l
         return [Reason(f"error-{e.code}", detail=e.detail)]
     rules = screener.settings.policy
     decision = policy.decide(screener.find(pic.pixels), (), pic.height, rules)
-    redacted = [f for f in decision.findings if f.action == "redacted"]
+    redacted = [f for f in decision.findings if f.action == Action.REDACTED]
     found = []
-    faces = sum(f.kind in ("face", "head") for f in redacted)  # from the decision, never from its messages
+    faces = sum(f.kind in HIDES_FACE for f in redacted)  # from the decision, never from its messages
     if faces:
         found.append(Reason("check-faces", count=faces))
-    texts = [f for f in redacted if f.kind == "text"]
+    texts = [f for f in redacted if f.kind == Kind.TEXT]
     if texts:
         found.append(Reason("check-text", count=len(texts), items=tuple(sorted({f"text-{f.label}" for f in texts}))))
-    if decision.verdict == policy.NEEDS_CONSENT:
+    if decision.verdict == Verdict.NEEDS_CONSENT:
         found.append(Reason("check-body", detail=rules.name))
     if pic.metadata and not accept_metadata:
         found.append(Reason("check-metadata", metadata=pic.metadata))

@@ -21,8 +21,9 @@ from . import __version__, consent, models, redact, report, screen, write
 from . import check as check_photos
 from . import compose as composition
 from . import watch as drop_folder
+from .findings import Kind
 from .messages import LANGUAGES, UserError, language_of, os_problem, say, shown, speak
-from .policy import ERROR, Policy, PolicyError
+from .policy import Policy, PolicyError, Verdict
 
 TEXTS: dict[str, dict[str, object]] = {}  # the codes click holds as --help texts, with their parameters
 
@@ -241,7 +242,7 @@ def run(
         if item.is_dir() and item.resolve() == out_dir.resolve():
             raise click.UsageError(say("usage-out-input", lang, path=item))
     settings = screen.Settings(
-        style=style, shape=shape, keep=frozenset({"face"} if keep else ()), consents=consents, channel=channel,
+        style=style, shape=shape, keep=frozenset({Kind.FACE} if keep else ()), consents=consents, channel=channel,
         register=register_path, policy=load_policy(lang), compose=compose,
         aspects=aspects or tuple(composition.ASPECTS), time_limit=time_limit or None,
     )  # fmt: skip
@@ -272,8 +273,8 @@ def run(
         if compose:
             made = sum(o.kind == "composition" for r in results for o in r.outputs)
             click.echo(say("summary-compositions", lang, count=made))
-        if tally[ERROR]:
-            click.echo(say("summary-errors", lang, count=tally[ERROR]), err=True)
+        if tally[Verdict.ERROR]:
+            click.echo(say("summary-errors", lang, count=tally[Verdict.ERROR]), err=True)
             raise SystemExit(1)
 
 

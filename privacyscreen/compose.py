@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .findings import Box, Finding, overlap, union_box
+from .findings import Action, Box, Finding, Kind, overlap, union_box
 
 ASPECTS = {"1:1": 1.0, "4:5": 4 / 5, "1.91:1": 1.91}  # width / height: square, Instagram portrait, link posts
 MIN_SIDE = 320  # px on the short side: the smallest image the platforms accept without upscaling
@@ -28,7 +28,7 @@ MARGIN = 0.25  # keep this share of a face's or text's size (and at least 12 px)
 DETECTORS = ("pose", "hands")  # compositions need these detectors, whatever else runs
 TRIES = 3  # distinct crops tried per subject
 BODY_SHARE = 0.5  # a crop holds at most this share of anyone's body: hands and feet, not a headless portrait
-AVOID = {"face", "head"}  # kinds a crop may never touch, whatever the policy did with them
+AVOID = {Kind.FACE, Kind.HEAD}  # kinds a crop may never touch, whatever the policy did with them
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,9 @@ def propose(
 ) -> dict[str, list[Composition]]:  # fmt: skip
     """For each subject found, up to TRIES distinct crops (over `aspects`), best first: the next
     is for when screening the crop again finds something in it."""
-    avoid = [_grown(f.box) for f in findings if f.kind in AVOID or (f.kind == "text" and f.action == "redacted")]
-    bodies = [f.box for f in findings if f.kind == "person"]
+    avoid = [_grown(f.box) for f in findings
+             if f.kind in AVOID or (f.kind == Kind.TEXT and f.action == Action.REDACTED)]  # fmt: skip
+    bodies = [f.box for f in findings if f.kind == Kind.PERSON]
     found = {}
     for subject, parts in subjects(findings).items():
         candidates = [c for aspect in aspects for c in _search(subject, aspect, parts, avoid, width, height, min_side)
@@ -67,8 +68,8 @@ def repeats(crop: Box, other: Box) -> bool:
 
 def subjects(findings: list[Finding]) -> dict[str, list[Box]]:
     """The boxes that make up each subject present in the photo."""
-    hands = [f.box for f in findings if f.kind == "hand"]
-    feet = [f.box for f in findings if f.kind == "feet"]
+    hands = [f.box for f in findings if f.kind == Kind.HAND]
+    feet = [f.box for f in findings if f.kind == Kind.FEET]
     heads = [f.box for f in findings if f.kind in AVOID]
     below = max((y + h for _, y, _, h in heads), default=0)  # the lowest head's chin
     table = [b for b in hands if b[1] >= below]

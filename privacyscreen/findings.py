@@ -4,41 +4,72 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Literal, TypeAlias
 
 import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels of the photo as displayed
 
-KINDS = (
-    "face",  # a face, any angle, any size
-    "head",  # where a person's head is, from the body's landmarks (also when the face is turned away)
-    "person",  # a whole body, from the pose landmarks
-    "figure",  # someone's outline, whole or in part (a back, legs, arms): someone is there
-    "feet",  # both feet and ankles of one person
-    "hand",  # one hand
-    "text",  # a line of readable text; `label` says what kind
-)
-TEXT_LABELS = (
-    "name", "date", "phone", "email", "number", "bsn", "plate",  # personal
-    "document",  # a line in a block of text such as a care plan or a letter
-    "unreadable",  # text that could not be read with confidence
-    "general",  # signage, slogans, brand names
-    "allowed",  # on the policy's allow-list (the organisation's name, campaign hashtags)
-)  # fmt: skip
+
+
+class Kind(StrEnum):
+    """What a finding is."""
+
+    FACE = "face"  # a face, any angle, any size
+    HEAD = "head"  # where a person's head is, from the body's landmarks (also when the face is turned away)
+    PERSON = "person"  # a whole body, from the pose landmarks
+    FIGURE = "figure"  # someone's outline, whole or in part (a back, legs, arms): someone is there
+    FEET = "feet"  # both feet and ankles of one person
+    HAND = "hand"  # one hand
+    TEXT = "text"  # a line of readable text; `label` says what kind
+
+
+class TextLabel(StrEnum):
+    """What kind of text a line of text is (never what it says)."""
+
+    NAME = "name"  # personal: name, date, phone, email, number, bsn, plate
+    DATE = "date"
+    PHONE = "phone"
+    EMAIL = "email"
+    NUMBER = "number"
+    BSN = "bsn"
+    PLATE = "plate"
+    DOCUMENT = "document"  # a line in a block of text such as a care plan or a letter
+    UNREADABLE = "unreadable"  # text that could not be read with confidence
+    GENERAL = "general"  # signage, slogans, brand names
+    ALLOWED = "allowed"  # on the policy's allow-list (the organisation's name, campaign hashtags)
+
+
+class BodyLabel(StrEnum):
+    """How a person is seen."""
+
+    BACK = "back"  # from behind: the face is not seen, the person is there
+
+
+class Action(StrEnum):
+    """What happens to a finding: pending until the policy decides."""
+
+    PENDING = "pending"
+    REDACTED = "redacted"
+    KEPT = "kept"
+
+
+Label: TypeAlias = TextLabel | BodyLabel | Literal[""]  # "": nothing more to say
 
 
 @dataclass(frozen=True)
 class Finding:
-    """Something a detector saw. Policy later sets `action` to "redacted" or "kept"."""
+    """Something a detector saw. Policy later sets `action` to REDACTED or KEPT."""
 
-    kind: str  # what was seen: one of KINDS
+    kind: Kind  # what was seen
     box: Box
     score: float
     detector: str
-    action: str = "pending"
-    label: str = ""  # what kind of text, e.g. "name" (TEXT_LABELS); never what the text says
+    action: Action = Action.PENDING
+    label: Label = ""  # what kind of text (TextLabel), or how a person is seen; never what the text says
 
-    def with_action(self, action: str) -> Finding:
+    def with_action(self, action: Action) -> Finding:
         return replace(self, action=action)
 
     def to_dict(self) -> dict:
@@ -57,7 +88,7 @@ DOUBTFUL = 0.5  # a face one detector alone saw, scoring less than this, may be 
 
 def doubtful(f: Finding) -> bool:
     """A face only one detector saw, and with a low score: masked, small, or latte art in a cup."""
-    return f.kind == "face" and "+" not in f.detector and f.score < DOUBTFUL
+    return f.kind == Kind.FACE and "+" not in f.detector and f.score < DOUBTFUL
 
 
 def overlap(a: Box, b: Box) -> int:

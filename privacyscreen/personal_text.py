@@ -1,4 +1,4 @@
-"""What kind of text a line is, from the words alone: one of TEXT_LABELS (no model, no identity).
+"""What kind of text a line is, from the words alone: a TextLabel (no model, no identity).
 
 `classify(line, allow)` checks, in this order, and the first rule that matches wins:
 
@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from .findings import TextLabel
 
 GENERAL_WORDS = frozenset(
     "welkom welcome ingang uitgang nooduitgang entrance exit toilet wc dames heren open gesloten closed "
@@ -95,22 +97,22 @@ def bsn_valid(digits: str) -> bool:
     return total % 11 == 0 and int(d) != 0
 
 
-def classify(text: str, allow: tuple[str, ...] = ()) -> str:
-    """The label (TEXT_LABELS) of one recognised line of text; see the module docstring."""
+def classify(text: str, allow: tuple[str, ...] = ()) -> TextLabel:
+    """The label of one recognised line of text; see the module docstring."""
     line = " ".join(text.split())
     if not line:
-        return "general"
+        return TextLabel.GENERAL
     if _allowed(line, allow):
-        return "allowed"
+        return TextLabel.ALLOWED
     groups = [g.group() for g in DIGIT_GROUP.finditer(line)]
     if any(bsn_valid(g) for g in groups):
-        return "bsn"
+        return TextLabel.BSN
     if EMAIL.search(line):
-        return "email"
+        return TextLabel.EMAIL
     if any(_phone(g) for g in groups):
-        return "phone"
+        return TextLabel.PHONE
     if any(p.search(line) for p in DATES):
-        return "date"
+        return TextLabel.DATE
     code = " ".join(PLATE_MARKS.sub("", line).split())
     upper = code.upper()
     if (
@@ -118,12 +120,12 @@ def classify(text: str, allow: tuple[str, ...] = ()) -> str:
         or (PLATE_LINE.fullmatch(upper) and _plate(upper))
         or (CODE_LINE.fullmatch(code) and _code(code) and not NUMBER.search(code))
     ):
-        return "plate"
+        return TextLabel.PLATE
     if NUMBER.search(line) or any(not YEAR.fullmatch(n.group()) for n in BARE_NUMBER.finditer(line)):
-        return "number"
+        return TextLabel.NUMBER
     if _name(line) or _name_in_sentence(line, allow):
-        return "name"
-    return "general"
+        return TextLabel.NAME
+    return TextLabel.GENERAL
 
 
 def _key(text: str) -> str:
@@ -172,7 +174,7 @@ def two_line_plate(top: str, bottom: str) -> bool:
     line = " ".join(f"{top} {bottom}".split())
     digits = sum(c.isdigit() for c in line)
     alone = CODE_LINE.fullmatch(line) and 6 <= digits <= 10 and digits == sum(c.isalnum() for c in line)
-    return classify(line) == "plate" or bool(alone)
+    return classify(line) == TextLabel.PLATE or bool(alone)
 
 
 def _tokens(line: str) -> list[str]:

@@ -4,30 +4,35 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
-from .findings import TEXT_LABELS, Finding, contains_center, iou, overlap
+from .findings import Action, BodyLabel, Finding, Kind, TextLabel, contains_center, iou, overlap
 from .messages import LANGUAGES, UserError, say
 from .metadata import Metadata
 
-NO_PEOPLE, ANONYMIZED, NEEDS_CONSENT, CONSENTED, ERROR = VERDICTS = (
-    "no-people",
-    "anonymized",
-    "needs-consent",
-    "consented",
-    "error",
-)
-SAFE = {NO_PEOPLE, ANONYMIZED}  # verdicts whose output may be shared as it is, anywhere
-HIDES_FACE = {"face", "head"}  # finding kinds redacted unless the user keeps faces (with consent)
-PEOPLE = {"face", "head", "person", "figure", "feet", "hand"}  # finding kinds that mean a person is in the photo
+
+class Verdict(StrEnum):
+    """One per photo; also the message code of its name."""
+
+    NO_PEOPLE = "no-people"
+    ANONYMIZED = "anonymized"
+    NEEDS_CONSENT = "needs-consent"
+    CONSENTED = "consented"
+    ERROR = "error"
+
+
+SAFE = {Verdict.NO_PEOPLE, Verdict.ANONYMIZED}  # verdicts whose output may be shared as it is, anywhere
+HIDES_FACE = {Kind.FACE, Kind.HEAD}  # finding kinds redacted unless the user keeps faces (with consent)
+PEOPLE = {Kind.FACE, Kind.HEAD, Kind.PERSON, Kind.FIGURE, Kind.FEET, Kind.HAND}  # kinds that mean a person is there
 SMALL_TEXT = 0.06  # text lines up to this share of the photo's height can be a badge, a wristband or a plate
 UNREADABLE_WHERE = ("small", "worn")  # where a small line that could not be read is redacted: anywhere, on someone
 RELEASE = {  # IPTC/PLUS model-release status written into the output, per verdict
-    NO_PEOPLE: "not-applicable",
-    ANONYMIZED: "not-applicable",
-    CONSENTED: "limited",
-    NEEDS_CONSENT: "none",
+    Verdict.NO_PEOPLE: "not-applicable",
+    Verdict.ANONYMIZED: "not-applicable",
+    Verdict.CONSENTED: "limited",
+    Verdict.NEEDS_CONSENT: "none",
 }
 
 
@@ -46,9 +51,9 @@ class Policy:
     `preset = "strict"` and change only what it lists."""
 
     name: str = "strict"
-    redact_text: frozenset[str] = frozenset(TEXT_LABELS) - {"general", "allowed"}
+    redact_text: frozenset[TextLabel] = frozenset(TextLabel) - {TextLabel.GENERAL, TextLabel.ALLOWED}
     allow: tuple[str, ...] = ()  # words and phrases that may stay visible
-    recognisable_body: str = NEEDS_CONSENT  # verdict for a recognisable body with its face hidden
+    recognisable_body: Verdict = Verdict.NEEDS_CONSENT  # verdict for a recognisable body with its face hidden
     recognisable_height: float = 0.25  # share of the photo's height from which a body is recognisable
     unreadable: str = "small"  # small unreadable lines are redacted anywhere ("small") or on someone ("worn")
 
@@ -64,12 +69,12 @@ class Policy:
             if unknown:
                 raise PolicyError("policy-unknown-key", file=which, key=".".join(filter(None, (section, unknown[0]))))
         redact = text.get("redact", [])
-        if not isinstance(redact, list) or set(redact) - set(TEXT_LABELS):
-            raise PolicyError("policy-bad-value", file=which, key="text.redact", valid=", ".join(TEXT_LABELS))
+        if not isinstance(redact, list) or set(redact) - set(TextLabel):
+            raise PolicyError("policy-bad-value", file=which, key="text.redact", valid=", ".join(TextLabel))
         body = person.get("recognisable_body")
-        if body not in (NEEDS_CONSENT, ANONYMIZED):
+        if body not in (Verdict.NEEDS_CONSENT, Verdict.ANONYMIZED):
             raise PolicyError("policy-bad-value", file=which, key="person.recognisable_body",
-                              valid=f"{NEEDS_CONSENT}, {ANONYMIZED}")  # fmt: skip
+                              valid=f"{Verdict.NEEDS_CONSENT}, {Verdict.ANONYMIZED}")  # fmt: skip
         height = person.get("recognisable_height")
         if not isinstance(height, int | float) or not 0 < height <= 1:
             raise PolicyError("policy-bad-value", file=which, key="person.recognisable_height", valid="0 < n <= 1")
@@ -79,9 +84,8 @@ class Policy:
         words = text.get("allow", [])
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise PolicyError("policy-bad-value", file=which, key="text.allow", valid='["word", ...]')
-        return cls(
-            str(name), frozenset(redact), tuple(dict.fromkeys([*words, *allow])), body, float(height), unreadable
-        )
+        return cls(str(name), frozenset(TextLabel(r) for r in redact), tuple(dict.fromkeys([*words, *allow])),
+                   Verdict(body), float(height), unreadable)  # fmt: skip
 
 
 def _read(which: str | Path, depth: int = 0) -> dict:
@@ -132,21 +136,21 @@ class Reason:
 
 @dataclass
 class Decision:
-    verdict: str
+    verdict: Verdict
     findings: list[Finding]
     reasons: list[Reason] = field(default_factory=list)
 
 
-def action(finding: Finding, policy: Policy, keep: frozenset[str] = frozenset(), legible: bool = True) -> str:
+def action(finding: Finding, policy: Policy, keep: frozenset[Kind] = frozenset(), legible: bool = True) -> Action:
     """What happens to one finding: faces and heads are redacted unless the user keeps faces,
     text is redacted when the policy lists its label (text that could not be read only where a
     person might still read it: `legible`), bodies, hands and feet are kept."""
     if finding.kind in HIDES_FACE:
-        return "kept" if "face" in keep else "redacted"
-    if finding.kind == "text":
+        return Action.KEPT if Kind.FACE in keep else Action.REDACTED
+    if finding.kind == Kind.TEXT:
         listed = finding.label in policy.redact_text
-        return "redacted" if listed and (legible or finding.label != "unreadable") else "kept"
-    return "kept"
+        return Action.REDACTED if listed and (legible or finding.label != TextLabel.UNREADABLE) else Action.KEPT
+    return Action.KEPT
 
 
 def _legible(text: Finding, findings: list[Finding], height: int, policy: Policy) -> bool:
@@ -163,7 +167,7 @@ def _worn(text: Finding, findings: list[Finding]) -> bool:
     """Whether text is on someone: on a body or where a badge would be, below a face."""
     for f in findings:
         x, y, w, h = f.box
-        if f.kind in ("person", "figure") and overlap(text.box, f.box):
+        if f.kind in (Kind.PERSON, Kind.FIGURE) and overlap(text.box, f.box):
             return True
         if f.kind in HIDES_FACE and overlap(text.box, (x - w, y, 3 * w, 5 * h)):
             return True
@@ -172,47 +176,48 @@ def _worn(text: Finding, findings: list[Finding]) -> bool:
 
 def decide(
     findings: list[Finding], metadata: tuple[Metadata, ...], height: int, policy: Policy = Policy(),
-    keep: frozenset[str] = frozenset(), consent: list[Reason] | None = None, channel: str = "",
+    keep: frozenset[Kind] = frozenset(), consent: list[Reason] | None = None, channel: str = "",
 ) -> Decision:  # fmt: skip
     """Act on every finding, then give the photo (`height` pixels high) one verdict.
 
     Something recognisable that remains (a kept face; under a strict policy also a body large
     enough to be recognised with its face hidden) needs consent: `consent` lists why the named
     forms do not cover publishing on `channel` ([] when they all do; None when no form was named)."""
-    faces = [f for f in findings if f.kind == "face"]
+    faces = [f for f in findings if f.kind == Kind.FACE]
     # a head where a face was found adds nothing: the face's own redaction hides it
-    acted = [f.with_action(action(f, policy, keep, f.label != "unreadable" or _legible(f, findings, height, policy)))
+    acted = [f.with_action(action(f, policy, keep,
+                                  f.label != TextLabel.UNREADABLE or _legible(f, findings, height, policy)))
              for f in findings
-             if f.kind != "head" or not any(_same_place(f, face) for face in faces)]  # fmt: skip
-    faces = [f for f in acted if f.kind == "face"]
-    heads = [f for f in acted if f.kind == "head"]
-    bodies = [f for f in acted if f.kind == "person" and f.box[3] >= policy.recognisable_height * height]
-    kept = sum(f.action == "kept" for f in faces + heads)
-    recognisable = kept + (len(bodies) if policy.recognisable_body == NEEDS_CONSENT else 0)
+             if f.kind != Kind.HEAD or not any(_same_place(f, face) for face in faces)]  # fmt: skip
+    faces = [f for f in acted if f.kind == Kind.FACE]
+    heads = [f for f in acted if f.kind == Kind.HEAD]
+    bodies = [f for f in acted if f.kind == Kind.PERSON and f.box[3] >= policy.recognisable_height * height]
+    kept = sum(f.action == Action.KEPT for f in faces + heads)
+    recognisable = kept + (len(bodies) if policy.recognisable_body == Verdict.NEEDS_CONSENT else 0)
     reasons = []
     if recognisable:
-        verdict = CONSENTED if consent == [] else NEEDS_CONSENT
+        verdict = Verdict.CONSENTED if consent == [] else Verdict.NEEDS_CONSENT
         covered = [Reason("reason-consented", count=recognisable, channel=channel)]
         reasons += covered if consent == [] else consent or [Reason("consent-none")]
     elif any(f.kind in PEOPLE for f in acted):
-        verdict = ANONYMIZED
+        verdict = Verdict.ANONYMIZED
     else:
-        verdict = NO_PEOPLE
+        verdict = Verdict.NO_PEOPLE
         reasons.append(Reason("reason-no-people"))
     for code, found in (("reason-faces-redacted", faces), ("reason-heads-redacted", heads)):
-        redacted = sum(f.action == "redacted" for f in found)
+        redacted = sum(f.action == Action.REDACTED for f in found)
         if redacted:
             reasons.append(Reason(code, count=redacted))
     if bodies:
-        backs = sum(f.label == "back" for f in bodies)
+        backs = sum(f.label == BodyLabel.BACK for f in bodies)
         body_reasons = {"reason-body-back": backs, "reason-body-visible": len(bodies) - backs}
-        if policy.recognisable_body != NEEDS_CONSENT:
+        if policy.recognisable_body != Verdict.NEEDS_CONSENT:
             body_reasons = {"reason-body-noted": len(bodies)}
         reasons += [Reason(code, count=n, detail=policy.name) for code, n in body_reasons.items() if n]
-    elif verdict == ANONYMIZED and not faces and not heads:
+    elif verdict == Verdict.ANONYMIZED and not faces and not heads:
         reasons.append(Reason("reason-no-one-recognisable"))
-    for code, act in (("reason-text-redacted", "redacted"), ("reason-text-kept", "kept")):
-        texts = [f for f in acted if f.kind == "text" and f.action == act]
+    for code, act in (("reason-text-redacted", Action.REDACTED), ("reason-text-kept", Action.KEPT)):
+        texts = [f for f in acted if f.kind == Kind.TEXT and f.action == act]
         if texts:
             labels = tuple(f"text-{label}" for label in sorted({f.label for f in texts}))
             reasons.append(Reason(code, count=len(texts), items=labels))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .findings import Box, Finding, clip
+from .findings import Action, Box, Finding, Kind, clip
 
 STYLES = ("blur", "pixelate", "fill")
 SHAPES = ("ellipse", "box")
@@ -24,9 +24,9 @@ GROWTH = {"ellipse": 1.5, "box": 1.25}
 def apply(pixels: np.ndarray, findings: list[Finding], style: str = "blur", shape: str = "ellipse") -> np.ndarray:
     """Return a copy of `pixels` with every finding the policy marked "redacted" made unrecognisable:
     faces and heads in the chosen shape, lines of text as boxes."""
-    redacted = [f for f in findings if f.action == "redacted"]
-    out = redact(pixels, [f.box for f in redacted if f.kind != "text"], style, shape)
-    return redact(out, [f.box for f in redacted if f.kind == "text"], style, "box", copy=False)
+    redacted = [f for f in findings if f.action == Action.REDACTED]
+    out = redact(pixels, [f.box for f in redacted if f.kind != Kind.TEXT], style, shape)
+    return redact(out, [f.box for f in redacted if f.kind == Kind.TEXT], style, "box", copy=False)
 
 
 def redact(

@@ -18,10 +18,10 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from . import __version__, write
-from .findings import Box
+from .findings import Action, Box
 from .messages import say, shown
 from .photo import no_bomb_warning
-from .policy import VERDICTS
+from .policy import Verdict
 from .screen import Output, Screening, Settings
 
 SCHEMA = "privacyscreen-report/1"
@@ -50,9 +50,9 @@ def output(o: Output, base: Path) -> dict:
     return {"path": relative(o.path, base), "kind": o.kind, "sha256": o.sha256} | extra
 
 
-def counts(results: list[Screening]) -> dict[str, int]:
+def counts(results: list[Screening]) -> dict[Verdict, int]:
     tally = Counter(s.verdict for s in results)
-    return {v: tally[v] for v in VERDICTS}
+    return {v: tally[v] for v in Verdict}
 
 
 def build(results: list[Screening], settings: Settings, base: Path) -> dict:
@@ -77,8 +77,8 @@ def write_json(results: list[Screening], settings: Settings, path: Path) -> None
     write.write_atomic(data.encode("utf-8"), path)
 
 
-BADGE_COLOURS = {"no-people": "#2e7d32", "anonymized": "#1565c0", "needs-consent": "#e65100",
-                 "consented": "#6a1b9a", "error": "#b71c1c"}  # fmt: skip
+BADGE_COLOURS = {Verdict.NO_PEOPLE: "#2e7d32", Verdict.ANONYMIZED: "#1565c0", Verdict.NEEDS_CONSENT: "#e65100",
+                 Verdict.CONSENTED: "#6a1b9a", Verdict.ERROR: "#b71c1c"}  # fmt: skip
 THUMBNAIL = 360  # longest side, pixels
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;background:#fafafa}
@@ -116,7 +116,7 @@ def pictures(s: Screening, lang: str) -> str:
     photo, crops = "", []
     for o in s.outputs:
         if o.kind == "redacted":
-            redacted = [f.box for f in s.findings if f.action == "redacted"]
+            redacted = [f.box for f in s.findings if f.action == Action.REDACTED]
             photo = f'<img src="{thumbnail(o.path, redacted)}" alt="{escape(s.source.name)}">'
         else:
             name = escape(say(f"compose-{o.composition}", lang))

@@ -24,9 +24,9 @@ import numpy as np
 
 from . import compose, consent, detectors, models, photo, policy, redact, write
 from .compose import ASPECTS
-from .findings import Box, Finding, doubtful, merge
+from .findings import Action, Box, Finding, Kind, TextLabel, doubtful, merge
 from .messages import os_problem
-from .policy import Reason
+from .policy import Reason, Verdict
 
 SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # Windows' own hidden files in photo folders
 
@@ -45,7 +45,7 @@ class Screening:
     """Everything known about one input photo: the record that reports are made of."""
 
     source: Path
-    verdict: str = policy.ERROR
+    verdict: Verdict = Verdict.ERROR
     sha256: str | None = None
     size: tuple[int, int] | None = None
     findings: list[Finding] = field(default_factory=list)
@@ -66,7 +66,7 @@ class Settings:
     shape: str = "ellipse"
     detectors: tuple[str, ...] = detectors.DEFAULT
     threads: int = 0  # inference threads per process; 0: as many as there are cores
-    keep: frozenset[str] = frozenset()  # finding kinds kept visible (consent needed), e.g. {"face"}
+    keep: frozenset[Kind] = frozenset()  # finding kinds kept visible (consent needed), e.g. {Kind.FACE}
     consents: tuple[str, ...] = ()  # consent form IDs named by the user for the people kept
     channel: str | None = None  # where the photo will be published
     register: Path | None = None  # the consent register
@@ -96,7 +96,7 @@ class Screener:
 
     def close(self) -> None:
         for d in self.detectors:
-            getattr(d, "close", lambda: None)()
+            d.close()
         if self.register:
             self.register.db.close()
 
@@ -105,12 +105,12 @@ class Screener:
         clock = clock or Clock({})
         found: list[Finding] = []
         for d in self.detectors:
-            if getattr(d, "only_to_find_people", False) and not self.settings.compose:
+            if d.only_to_find_people and not self.settings.compose:
                 if someone(found):
                     continue
             with clock(d.name):
                 found += d.detect(pixels)
-                getattr(d, "release", lambda: None)()
+                d.release()
         found = merge(found)
         if someone(found):
             return found
@@ -120,7 +120,7 @@ class Screener:
         """Whether the detector that found a doubtful face sees a face there on a closer look (True when
         it cannot look closer)."""
         found_by = next(d for d in self.detectors if d.name == face.detector)
-        return getattr(found_by, "confirms", lambda *_: True)(pixels, face)
+        return found_by.confirms(pixels, face)
 
     def consent_problems(self) -> list[Reason] | None:
         """Why the named forms do not cover the channel today; None when no form was named."""
@@ -153,7 +153,7 @@ class Screener:
         if result.error:
             for output in result.outputs:  # written before the error: never leave a copy the report does not list
                 output.path.unlink(missing_ok=True)
-            result.verdict, result.findings, result.outputs = policy.ERROR, [], []
+            result.verdict, result.findings, result.outputs = Verdict.ERROR, [], []
         return result
 
     def _screen(self, result: Screening, dest: Path, held: Path | None, decoded: photo.Photo | None) -> None:
@@ -173,7 +173,7 @@ class Screener:
         )
         result.findings, result.reasons = decision.findings, decision.reasons
         release = policy.RELEASE[decision.verdict]
-        copy = held if decision.verdict == policy.NEEDS_CONSENT else dest
+        copy = held if decision.verdict == Verdict.NEEDS_CONSENT else dest
         with clock("redact"):
             pixels = redact.apply(pic.pixels, decision.findings, self.settings.style, self.settings.shape)
         result.verdict = decision.verdict
@@ -181,7 +181,7 @@ class Screener:
             return
         target, digest = self.write(pixels, pic, release, copy, source, clock)
         result.outputs.append(Output(target, "redacted", digest))
-        if decision.verdict == policy.CONSENTED and self.register:
+        if decision.verdict == Verdict.CONSENTED and self.register:
             for form_id in self.settings.consents:
                 channel = self.settings.channel or ""  # set: the forms were checked for it
                 self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, channel)
@@ -230,13 +230,13 @@ class Screener:
                 x, y, w, h = c.crop
                 crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
                 again = policy.decide(self.find(crop), (), h, self.settings.policy)
-                redacted = [f for f in again.findings if f.action == "redacted"]
-                if again.verdict not in policy.SAFE or any(f.label != "unreadable" for f in redacted):
+                redacted = [f for f in again.findings if f.action == Action.REDACTED]
+                if again.verdict not in policy.SAFE or any(f.label != TextLabel.UNREADABLE for f in redacted):
                     failed += 1
                     continue
                 crop = redact.apply(crop, again.findings, self.settings.style, self.settings.shape)
                 named = dest.with_name(f"{dest.name}.{subject}")
-                target, digest = self.write(crop, pic, policy.RELEASE[policy.NO_PEOPLE], named, result.source)
+                target, digest = self.write(crop, pic, policy.RELEASE[Verdict.NO_PEOPLE], named, result.source)
                 made.append(Output(target, "composition", digest, subject, c.crop))
                 result.outputs.append(made[-1])
                 break

@@ -30,8 +30,9 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from . import photo, policy, write
+from . import photo, write
 from .messages import say, shown
+from .policy import Verdict
 from .screen import HELD, Screener, Screening, Settings, hidden, output_names, unique
 
 IGNORED_SUFFIXES = {".part", ".tmp", ".crdownload", ".download", ".partial", ".!sync", ".sb-tmp"}
@@ -203,7 +204,7 @@ def summary(result: Screening, lang: str) -> str:
 
 def explanation(result: Screening, lang: str) -> str:
     """The short note left next to each result, in the user's language."""
-    next_step = {policy.ERROR: "watch-next-rejected", policy.NEEDS_CONSENT: "watch-next-held"}.get(
+    next_step = {Verdict.ERROR: "watch-next-rejected", Verdict.NEEDS_CONSENT: "watch-next-held"}.get(
         result.verdict, "watch-next-ready"
     )
     return f"{summary(result, lang)}\n{say(next_step, lang)}\n"

@@ -187,3 +187,18 @@ def test_a_file_name_with_a_newline_is_refused_on_one_line(portrait, tmp_path, c
     assert main([str(sneaky)]) == 1
     [line] = capsys.readouterr().out.splitlines()
     assert line.startswith(f"{tmp_path}/foto\\nveilig.png: ok.png: the file name contains control characters")
+
+
+def test_the_gate_decides_from_the_decision_never_from_its_messages(portrait, monkeypatch, capsys):
+    from privacyscreen import policy
+
+    decide = policy.decide
+
+    def renamed(*args, **kwargs):  # every reason code renamed: the gate must not open
+        decision = decide(*args, **kwargs)
+        decision.reasons = [policy.Reason(f"renamed-{r.code}") for r in decision.reasons]
+        return decision
+
+    monkeypatch.setattr(policy, "decide", renamed)
+    assert main([str(portrait), "--accept-metadata"]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 3  # the face, the text, the body

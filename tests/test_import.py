@@ -50,3 +50,32 @@ def test_commands_that_screen_nothing_load_no_model_runtime(tmp_path, args):
     assert done.returncode == 0, done.stderr[-2000:]
     imported = {line.rpartition("|")[2].strip().split(".")[0] for line in done.stderr.splitlines()}
     assert "privacyscreen" in imported and not imported & RUNTIMES
+
+
+def test_every_detector_is_a_detector_and_overrides_only_what_it_needs():
+    from privacyscreen.detectors import REGISTRY, Detector, detector_class
+
+    classes = {name: detector_class(name) for name in REGISTRY}
+    for name, cls in classes.items():
+        assert issubclass(cls, Detector) and cls.name == name and cls.detect is not Detector.detect, name
+    assert [n for n, cls in classes.items() if cls.only_to_find_people] == ["hands"]
+    assert [n for n, cls in classes.items() if cls.confirms is not Detector.confirms] == ["centerface"]
+
+
+def test_a_detector_needs_only_a_name_and_detect():
+    import numpy as np
+
+    from privacyscreen.detectors import Detector
+    from privacyscreen.findings import Finding, Kind
+
+    class Nothing(Detector):
+        name = "nothing"
+
+        def detect(self, pixels: np.ndarray) -> list[Finding]:
+            return []
+
+    d, pixels = Nothing(0), np.zeros((8, 8, 3), np.uint8)
+    assert d.detect(pixels) == [] and not d.only_to_find_people
+    assert d.confirms(pixels, Finding(Kind.FACE, (0, 0, 4, 4), 0.3, "nothing"))
+    d.release()
+    d.close()

@@ -94,7 +94,7 @@ def test_every_code_the_package_uses_is_translated():
     codes = set(re.findall(r'(?:say|help_text|Reason|(?!Photo)[A-Z][a-z]+Error)\(\s*"([a-z0-9-]+)"', source))
     codes |= {f"error-{c}" for c in re.findall(r'PhotoError\(\s*"([a-z0-9-]+)"', source)}
     codes |= {f"metadata-{name}" for name in metadata.CARRIERS + metadata.KINDS} | {*OS_PROBLEMS.values(), "os-other"}
-    codes |= set(policy.VERDICTS) | {"error-verify", "error-write", "error-internal"}
+    codes |= set(policy.Verdict) | {"error-verify", "error-write", "error-internal"}
     assert len(codes) > 35 and {"help-main", "help-run-out", "help-check-description"} <= codes
     english = texts(po("en")).keys()
     assert codes <= english, codes - english

@@ -12,7 +12,7 @@ from PIL import Image
 from privacyscreen import photo
 from privacyscreen.detectors import centerface
 from privacyscreen.findings import contains_center, overlap
-from privacyscreen.policy import ANONYMIZED, NEEDS_CONSENT, NO_PEOPLE, Policy
+from privacyscreen.policy import Policy, Verdict
 from privacyscreen.screen import Screener, Settings
 
 from .conftest import ROOT, pixels
@@ -94,14 +94,14 @@ def strict():
 def test_a_worker_bent_over_into_a_cabinet_is_a_body_seen_from_behind(strict, tmp_path):
     """No face and no upright body: the pose model sees him only in the photo turned upside down."""
     result = strict.screen(media("worker_bent_over_no_face.jpg"), tmp_path / "worker", tmp_path / "held")
-    assert result.verdict == NEEDS_CONSENT
+    assert result.verdict == Verdict.NEEDS_CONSENT
     assert any(f.kind == "person" and f.label == "back" for f in result.findings)
 
 
 def test_hands_holding_a_phone_in_front_of_a_white_coat_are_someone(screener, tmp_path):
     result = screener.screen(media("hands_phone_name_badge_no_face.jpg"), tmp_path / "hands", None)
-    assert result.verdict not in (NO_PEOPLE, "error")
-    assert result.verdict == ANONYMIZED  # standard policy: hiding what identifies is enough
+    assert result.verdict not in (Verdict.NO_PEOPLE, "error")
+    assert result.verdict == Verdict.ANONYMIZED  # standard policy: hiding what identifies is enough
 
 
 def test_a_lone_doubtful_face_is_dropped_only_when_a_closer_look_sees_no_face(screener, portrait, no_people):

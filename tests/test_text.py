@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from privacyscreen.detectors import DEFAULT, create, detector_class
 from privacyscreen.detectors.text import Text, documents, rows
-from privacyscreen.findings import TEXT_LABELS, Box, Finding, pad
+from privacyscreen.findings import Box, Finding, TextLabel, pad
 from privacyscreen.personal_text import bsn_valid, classify
 from privacyscreen.policy import Policy
 
@@ -110,7 +110,7 @@ def test_a_line_is_allowed_only_as_a_whole(line):
 
 
 def test_every_label_is_a_text_label():
-    assert {classify(line, ALLOW) for line in ("Anna", "x", "De Zonnehof", "4471")} <= set(TEXT_LABELS)
+    assert {classify(line, ALLOW) for line in ("Anna", "x", "De Zonnehof", "4471")} <= set(TextLabel)
 
 
 def test_lines_that_continue_one_another_form_a_row_in_reading_order():

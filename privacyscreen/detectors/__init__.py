@@ -1,21 +1,21 @@
 """Detectors turn upright RGB pixels into Findings. One module per detector, named after it; register it here.
 
-A detector is a class with a `name`, an `__init__(threads, policy)` that loads its model once
-(using at most `threads` inference threads, 0 for all cores) and a `detect(pixels) ->
-list[Finding]` method, and optionally `release()` to give back the memory a photo needed and
-`close()` to free native resources. A detector with
-`only_to_find_people = True` runs only while no other has found a person. It reads from the
-policy only what it needs to label what it sees (the text allow-list); it knows nothing of
-verdicts, files or other detectors.
+A detector subclasses `Detector`: it has a `name`, an `__init__(threads, policy)` that loads its model
+once (using at most `threads` inference threads, 0 for all cores) and a `detect(pixels) ->
+list[Finding]` method, and overrides what it needs of the defaults: `release()` to give back the
+memory a photo needed, `close()` to free native resources, `confirms(pixels, face)` to look again at
+a doubtful face it found, `only_to_find_people = True` to run only while no other has found a person.
+It reads from the policy only what it needs to label what it sees (the text allow-list); it knows
+nothing of verdicts, files or other detectors.
 
 A detector's module is imported only when the detector is created: it loads a native runtime
-(onnxruntime or MediaPipe), which a command that screens nothing (--help, consent) never needs.
+(onnxruntime or MediaPipe), which a command that screens nothing (--help, consent) never needs. This
+module imports none.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Protocol
 
 import numpy as np
 
@@ -23,12 +23,28 @@ from ..findings import Finding
 from ..policy import Policy
 
 
-class Detector(Protocol):
+class Detector:
+    """What every detector is, with the defaults of what most do not need."""
+
     name: str
+    only_to_find_people = False  # True: skipped once another detector found someone, unless compositions need it
 
-    def __init__(self, threads: int, policy: Policy) -> None: ...
+    def __init__(self, threads: int = 0, policy: Policy = Policy()) -> None:
+        """Load the model once, using at most `threads` inference threads (0: all cores)."""
 
-    def detect(self, pixels: np.ndarray) -> list[Finding]: ...
+    def detect(self, pixels: np.ndarray) -> list[Finding]:
+        """Everything this detector sees in upright RGB pixels."""
+        raise NotImplementedError
+
+    def confirms(self, pixels: np.ndarray, face: Finding) -> bool:
+        """Whether a closer look sees the doubtful face this detector found; True when it cannot look closer."""
+        return True
+
+    def release(self) -> None:
+        """Give back the memory the last photo needed."""
+
+    def close(self) -> None:
+        """Free native resources; the detector is not used again."""
 
 
 REGISTRY = {  # name (also of its module): class

@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 from mediapipe.tasks.python import vision
 
-from ..findings import Finding, to_box
+from ..findings import Finding, Kind, to_box
+from . import Detector
 from ._native import mediapipe_image, mediapipe_task, quiet
 
 
-class BlazeFace:
+class BlazeFace(Detector):
     name = "blazeface"
 
     def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):
@@ -30,7 +31,7 @@ class BlazeFace:
         for d in detections:
             b = d.bounding_box
             box = to_box(max(0, b.origin_x), max(0, b.origin_y), b.width, b.height)
-            out.append(Finding("face", box, float(d.categories[0].score), self.name))
+            out.append(Finding(Kind.FACE, box, float(d.categories[0].score), self.name))
         return out
 
     def close(self) -> None:

@@ -23,7 +23,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from ..findings import Finding, clip, merge, overlap, tiles, to_box, turns, unturn
+from ..findings import Finding, Kind, clip, merge, overlap, tiles, to_box, turns, unturn
+from . import Detector
 from ._native import onnx_session
 
 COARSE_SIDE = 1024  # longest side of the coarse view
@@ -36,7 +37,7 @@ MAX_TILE = 1024  # fine view: longest tile side; bounds inference memory (50 MP:
 OVERLAP = 192  # faces smaller than this are whole in at least one tile; larger ones the coarse view sees
 
 
-class CenterFace:
+class CenterFace(Detector):
     name = "centerface"
 
     def __init__(self, threads: int = 0, policy: object = None, fine: bool = True):
@@ -95,7 +96,7 @@ class CenterFace:
             bh, bw = np.exp(sizes[0, 0, i, j]) * 4, np.exp(sizes[0, 1, i, j]) * 4
             cx, cy = (j + offsets[0, 1, i, j] + 0.5) * 4, (i + offsets[0, 0, i, j] + 0.5) * 4
             box = to_box(max(0.0, (cx - bw / 2) / sx), max(0.0, (cy - bh / 2) / sy), bw / sx, bh / sy)
-            out.append(Finding("face", box, float(heatmap[0, 0, i, j]), self.name))
+            out.append(Finding(Kind.FACE, box, float(heatmap[0, 0, i, j]), self.name))
         return merge(out)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from mediapipe.tasks.python import vision
 
-from ..findings import Finding, clip, merge, tiles, to_box
+from ..findings import Finding, Kind, clip, merge, tiles, to_box
+from . import Detector
 from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
 
@@ -19,7 +20,7 @@ TILE, OVERLAP = 480, 120  # tiles of the copy, in its pixels: 480 found 38 hands
 MARGIN = 0.25  # the landmarks sit on joints and fingertips: grow their box by this share of its longer side
 
 
-class Hands:
+class Hands(Detector):
     name = "hands"
     only_to_find_people = True  # skipped once another detector found someone, unless compositions need hands
 
@@ -51,7 +52,7 @@ class Hands:
             x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
             m = MARGIN * max(x1 - x0, y1 - y0)
             box = to_box((x0 - m) / scale, (y0 - m) / scale, (x1 - x0 + 2 * m) / scale, (y1 - y0 + 2 * m) / scale)
-            out.append(Finding("hand", clip(box, *size), float(handedness[0].score), self.name))
+            out.append(Finding(Kind.HAND, clip(box, *size), float(handedness[0].score), self.name))
         return out
 
     def close(self) -> None:

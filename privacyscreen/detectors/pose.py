@@ -19,7 +19,8 @@ from dataclasses import replace
 import numpy as np
 from mediapipe.tasks.python import vision
 
-from ..findings import Finding, clip, merge, tiles, to_box, turns, unturn
+from ..findings import BodyLabel, Finding, Kind, clip, merge, tiles, to_box, turns, unturn
+from . import Detector
 from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
 
@@ -42,7 +43,7 @@ HEAD, FEET, NOSE, SHOULDERS, HIPS, KNEES, ANKLES = (
 )
 
 
-class Pose:
+class Pose(Detector):
     name = "pose"
 
     def __init__(self, threads: int = 0, policy: object = None, threshold: float = 0.5):
@@ -61,7 +62,7 @@ class Pose:
         fine, shrink = reduced(small, FINE_SIDE)  # from the copy: a 50-MP photo is not read again
         for x0, y0, x1, y1 in tiles(fine.shape[0], fine.shape[1], FINE_TILE, FINE_OVERLAP):
             found += self._poses(fine[y0:y1, x0:x1], x0, y0, scale * shrink, (w, h), standing)
-        if not any(f.kind == "person" for f in found):
+        if not any(f.kind == Kind.PERSON for f in found):
             found += self._turned(small, scale, (w, h))
         return merge(found)
 
@@ -139,20 +140,20 @@ def body(points: np.ndarray, size: tuple[int, int], name: str) -> list[Finding]:
                2.0 * float(np.ptp(head, axis=0).max()))  # fmt: skip
     cx, cy = head.mean(axis=0)
     head_box = (cx - side / 2, cy - 0.8 * side, side, 1.4 * side)
-    out = [Finding("head", clip(to_box(*head_box), *size), score, name)]
+    out = [Finding(Kind.HEAD, clip(to_box(*head_box), *size), score, name)]
 
     outline = np.vstack([xy[seen], [head_box[:2], (head_box[0] + side, head_box[1] + head_box[3])]])
     (x0, y0), (x1, y1) = outline.min(axis=0), outline.max(axis=0)
     m = 0.1 * max(x1 - x0, y1 - y0)  # landmarks are joints: the outline lies outside them
     box = to_box(x0 - m, y0 - m, x1 - x0 + 2 * m, y1 - y0 + 2 * m)
-    out.append(Finding("person", clip(box, *size), score, name, label="back" if from_behind(points) else ""))
+    out.append(Finding(Kind.PERSON, clip(box, *size), score, name, label=BodyLabel.BACK if from_behind(points) else ""))
 
     feet = [i for i in FEET if seen[i]]
     if len(feet) >= 3 and standing_legs(points):
         (x0, y0), (x1, y1) = xy[feet].min(axis=0), xy[feet].max(axis=0)
         m = 0.5 * side
         box = to_box(x0 - m, y0 - m, x1 - x0 + 2 * m, y1 - y0 + 2 * m)
-        out.append(Finding("feet", clip(box, *size), float(visibility[feet].mean()), name))
+        out.append(Finding(Kind.FEET, clip(box, *size), float(visibility[feet].mean()), name))
     return [f for f in out if f.box[2] and f.box[3]]
 
 

@@ -20,7 +20,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from ..findings import Finding, clip, tiles, to_box
+from ..findings import Finding, Kind, clip, tiles, to_box
+from . import Detector
 from ._native import onnx_session
 
 SIDE = 300  # the model's input, square
@@ -47,7 +48,7 @@ def anchors() -> np.ndarray:
     return np.array(out, np.float32)
 
 
-class SSDLite:
+class SSDLite(Detector):
     name = "ssdlite"
 
     def __init__(self, threads: int = 0, policy: object = None):
@@ -80,6 +81,7 @@ class SSDLite:
         cy, cx = t[:, 0] / 10 * a[:, 2] + a[:, 0], t[:, 1] / 10 * a[:, 3] + a[:, 1]  # box coder scales 10, 10, 5, 5
         bh, bw = np.exp(t[:, 2] / 5) * a[:, 2], np.exp(t[:, 3] / 5) * a[:, 3]
         return [
-            Finding("figure", to_box(x0 + (x - bx / 2) * w, y0 + (y - by / 2) * h, bx * w, by * h), float(s), self.name)
+            Finding(Kind.FIGURE, to_box(x0 + (x - bx / 2) * w, y0 + (y - by / 2) * h, bx * w, by * h), float(s),
+                    self.name)
             for x, y, bx, by, s in zip(cx, cy, bw, bh, scores[keep])
         ]  # fmt: skip

@@ -22,9 +22,10 @@ from functools import reduce
 import cv2
 import numpy as np
 
-from ..findings import Finding, clip, overlap, pad, tiles, union_box
+from ..findings import Finding, Kind, TextLabel, clip, overlap, pad, tiles, union_box
 from ..personal_text import classify, two_line_plate
 from ..policy import Policy
+from . import Detector
 from ._native import onnx_session
 
 DET_SIDE = 1440  # longest side the detector sees; a name badge on a 12 MP photo is 15-30 px high there
@@ -41,10 +42,11 @@ FINE = 2.0  # the second pass sees the photo this much larger than the usual sca
 FINE_BELOW = 32  # ... and adds the lines under this height (px at the usual scale; a far plate is 6-10 px there)
 FINE_OVERLAP = 128  # tile overlap (detector px): the lines it adds are whole in at least one tile
 WORD_SHAPED = 2.5  # ... and the lines it cannot read only when this many times as long as high
-PERSONAL = {"name", "date", "phone", "email", "number", "bsn", "plate"}
+PERSONAL = {TextLabel.NAME, TextLabel.DATE, TextLabel.PHONE, TextLabel.EMAIL, TextLabel.NUMBER, TextLabel.BSN,
+            TextLabel.PLATE}  # fmt: skip
 
 
-class Text:
+class Text(Detector):
     name = "text"
 
     def __init__(self, threads: int = 0, policy: Policy = Policy()):
@@ -78,17 +80,17 @@ class Text:
         plates, others = two_line_plates(rows(boxes, heights), boxes, heights, words)
         for row in plates + others:
             said = " ".join(word for i in row if (word := words[i]) is not None)
-            label = "plate" if row in plates else classify(said, self.allow) if said else "unreadable"
+            label = TextLabel.PLATE if row in plates else classify(said, self.allow) if said else TextLabel.UNREADABLE
             if label in PERSONAL:
                 whole = reduce(union_box, (boxes[i] for i in row))
-                if label == "plate":
+                if label == TextLabel.PLATE:
                     whole = clip(pad(whole, PLATE_FRAME * max(heights[i] for i in row)), width, height)
-                findings.append(Finding("text", whole, max(scores[i] for i in row), self.name, label=label))
+                findings.append(Finding(Kind.TEXT, whole, max(scores[i] for i in row), self.name, label=label))
                 line_heights.append(max(heights[i] for i in row))
                 continue
             for i in row:
-                part = "unreadable" if words[i] is None else label
-                findings.append(Finding("text", boxes[i], scores[i], self.name, label=part))
+                part = TextLabel.UNREADABLE if words[i] is None else label
+                findings.append(Finding(Kind.TEXT, boxes[i], scores[i], self.name, label=part))
                 line_heights.append(heights[i])
         return documents(findings, line_heights)
 
@@ -272,7 +274,7 @@ def two_line_plates(
 
 
 def documents(findings: list[Finding], heights: list[float]) -> list[Finding]:
-    """Label "document" the lines in a block of three or more closely stacked lines of similar
+    """Label DOCUMENT the lines in a block of three or more closely stacked lines of similar
     height, unless a line's own label is personal."""
 
     def linked(i: int, j: int) -> bool:
@@ -283,5 +285,5 @@ def documents(findings: list[Finding], heights: list[float]) -> list[Finding]:
         return tall <= 1.5 * min(heights[i], heights[j]) and above and gap < 1.5 * tall and overlap > 0
 
     in_block = {i for block in groups(len(findings), linked) if len(block) >= 3 for i in block}
-    return [replace(f, label="document") if i in in_block and f.label not in PERSONAL else f
+    return [replace(f, label=TextLabel.DOCUMENT) if i in in_block and f.label not in PERSONAL else f
             for i, f in enumerate(findings)]  # fmt: skip
