@@ -67,11 +67,14 @@ class Pose(Detector):
         return merge(found)
 
     def _turned(self, small: np.ndarray, scale: float, size: tuple[int, int]) -> list[Finding]:
-        """Bodies in the reduced copy turned a quarter both ways and upside down, in pixels of the full photo."""
+        """Bodies in the reduced copy turned a quarter both ways and upside down, in pixels of the full photo;
+        only those whose landmarks are seen (turned over, a cat's fur can look like a body)."""
         sh, sw = small.shape[:2]
         out = []
         for quarters, turned in turns(small, (1, 2, 3)):
             for f in self._poses(turned, 0, 0, 1.0, (turned.shape[1], turned.shape[0]), anybody):
+                if f.score < SEEN:  # a body made up of landmarks hardly seen (a cat's fur turned over)
+                    continue
                 x, y, bw, bh = unturn(f.box, quarters, sw, sh)
                 out.append(replace(f, box=clip(to_box(x / scale, y / scale, bw / scale, bh / scale), *size)))
         return out
