@@ -101,7 +101,8 @@ class Screener:
             self.register.db.close()
 
     def find(self, pixels, clock: Clock | None = None) -> list[Finding]:
-        """Everything every detector finds in upright RGB pixels, merged."""
+        """Everything every detector finds in upright RGB pixels, merged; in a photo where nothing else
+        is human, a doubtful face only when the detector that found it confirms it on a closer look."""
         clock = clock or Clock({})
         found: list[Finding] = []
         for d in self.detectors:
