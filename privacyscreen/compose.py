@@ -8,10 +8,11 @@ Three subjects, each found from the findings the detectors already produce:
   the hands found there. There is no offline detector for tables, plates or cups, so a "table"
   is where hands are busy below everyone's head, not a recognised table.
 
-A crop never touches a face or a head (of any size or certainty) or a redacted text, keeping a
-margin around each, holds at most half of anyone's body (clothing and posture identify too), and
-has one of the aspect ratios people post. Candidates are ranked by how much of their subject they
-hold; crops smaller than `min_side` on their short side are dropped.
+A crop never touches a face or a head among the findings it is given (the screener leaves out
+only doubtful faces in which a closer look sees no face, redacted like the rest) or a redacted
+text, keeping a margin around each, holds at most half of anyone's body (clothing and posture
+identify too), and has one of the aspect ratios people post. Candidates are ranked by how much of
+their subject they hold; crops smaller than `min_side` on their short side are dropped.
 Every crop is screened again as a photo of its own before it is written (see screen.py).
 """
 

@@ -100,9 +100,10 @@ class Screener:
         if self.register:
             self.register.db.close()
 
-    def find(self, pixels, clock: Clock | None = None) -> list[Finding]:
-        """Everything every detector finds in upright RGB pixels, merged; in a photo where nothing else
-        is human, a doubtful face only when the detector that found it confirms it on a closer look."""
+    def find(self, pixels, clock: Clock | None = None, crop: bool = False) -> list[Finding]:
+        """Everything every detector finds in upright RGB pixels (a composition's `crop` of a photo
+        screened whole), merged; in a photo where nothing else is human, a doubtful face only when
+        the detector that found it confirms it on a closer look."""
         clock = clock or Clock({})
         found: list[Finding] = []
         for d in self.detectors:
@@ -110,18 +111,19 @@ class Screener:
                 if someone(found):
                     continue
             with clock(d.name):
-                found += d.detect(pixels)
+                found += d.detect_crop(pixels) if crop else d.detect(pixels)
                 d.release()
         found = merge(found)
         if someone(found):
             return found
-        return [f for f in found if not doubtful(f) or self.confirmed(pixels, f)]
+        return [f for f in found if not self.unsure(pixels, f)]
 
-    def confirmed(self, pixels: np.ndarray, face: Finding) -> bool:
-        """Whether the detector that found a doubtful face sees a face there on a closer look (True when
-        it cannot look closer)."""
-        found_by = next(d for d in self.detectors if d.name == face.detector)
-        return found_by.confirms(pixels, face)
+    def unsure(self, pixels: np.ndarray, f: Finding) -> bool:
+        """Whether `f` is a doubtful face in which the detector that found it sees no face on a closer look."""
+        if not doubtful(f):
+            return False
+        found_by = next(d for d in self.detectors if d.name == f.detector)
+        return not found_by.confirms(pixels, f)
 
     def consent_problems(self) -> list[Reason] | None:
         """Why the named forms do not cover the channel today; None when no form was named."""
@@ -217,22 +219,31 @@ class Screener:
     def compositions(
         self, result: Screening, pic: photo.Photo, pixels: np.ndarray, findings: list[Finding], dest: Path
     ) -> list[Reason]:
-        """Write the safe crops of a photo next to `dest`, each added to `result.outputs` as soon as
-        it is written; every crop is screened again as a photo of its own and written only when its
-        verdict is safe and nothing in it would be redacted but small text no one could read (a
-        label, a texture), which is redacted in it. Returns what the user is told about them."""
+        """Write the safe crops of the redacted `pixels` next to `dest`, each added to `result.outputs`
+        as soon as it is written. Crops clear of every face come first; then crops that hold a
+        doubtful face in which a closer look sees no face (a paving stone, a poker chip), redacted in
+        `pixels` like every face. Every crop is screened again as a photo of its own and written only
+        when its verdict is safe and nothing in it would be redacted but such a doubtful face or
+        small text no one could read (a label, a texture), which are redacted in it. Returns what
+        the user is told about them."""
         made: list[Output] = []
         failed = 0
-        proposals = compose.propose(findings, pic.width, pic.height, self.settings.aspects)
+        unsure = {f for f in findings if f.action == Action.REDACTED and self.unsure(pic.pixels, f)}
+        clear, near = (compose.propose(given, pic.width, pic.height, self.settings.aspects)
+                       for given in (findings, [f for f in findings if f not in unsure]))  # fmt: skip
+        proposals = {s: clear.get(s, []) + [c for c in near.get(s, []) if c not in clear.get(s, [])]
+                     for s in compose.CONTEXT if s in clear or s in near}  # fmt: skip
         for subject, candidates in proposals.items():
             for c in candidates:
                 if subject == "table" and any(compose.repeats(c.crop, m.crop) for m in made if m.crop):
                     break  # the table would mostly be the hands crop again
                 x, y, w, h = c.crop
                 crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
-                again = policy.decide(self.find(crop), (), h, self.settings.policy)
+                again = policy.decide(self.find(crop, crop=True), (), h, self.settings.policy)
                 redacted = [f for f in again.findings if f.action == Action.REDACTED]
-                if again.verdict not in policy.SAFE or any(f.label != TextLabel.UNREADABLE for f in redacted):
+                if again.verdict not in policy.SAFE or any(
+                    f.label != TextLabel.UNREADABLE and not self.unsure(crop, f) for f in redacted
+                ):
                     failed += 1
                     continue
                 crop = redact.apply(crop, again.findings, self.settings.style, self.settings.shape)

@@ -194,6 +194,14 @@ def test_a_person_seen_from_the_waist_down_is_someone_but_not_a_recognisable_bod
         assert result.verdict == "anonymized"
 
 
+def test_a_compositions_crop_is_searched_for_bodies_upright_only(pose):
+    """Turned over, the cameraman's legs and tripod make a small body; a crop of a photo searched whole
+    is not turned (a hand or a glass on a table, turned over, made bodies with their heads there)."""
+    img = np.ascontiguousarray(pixels(SAMPLES / "camera.png")[256:])
+    assert kinds(pose.detect(img), "person")
+    assert pose.detect_crop(img) == []
+
+
 @pytest.mark.parametrize("name", ["chelsea.png", "coffee.png", "text.png"])
 def test_no_person_in_a_cat_a_cup_or_a_page(bodies, name):
     assert bodies.detect(pixels(SAMPLES / name)) == []

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privacyscreen import compose
-from privacyscreen.findings import Finding, overlap
+from privacyscreen.findings import Action, Finding, Kind, overlap
 from privacyscreen.policy import Policy
 
 
@@ -112,6 +112,20 @@ def test_a_crop_is_screened_again_and_not_written_when_a_face_shows(screener, po
     assert result.outputs == [] and not list(tmp_path.rglob("*.png"))
     assert said[0].endswith(("1 crop not used: screened again, it still showed something identifying",
                              "crops not used: screened again, they still showed something identifying"))  # fmt: skip
+
+
+def test_a_crop_may_hold_a_doubtful_face_in_which_a_closer_look_sees_no_face(screener, no_people, tmp_path):
+    """The latte art (CenterFace 0.34, alone: a doubtful face) lies in every crop around the hand:
+    redacted like any face, it may be in a composition; a sure face there keeps every crop away."""
+    from dataclasses import replace
+
+    latte = Finding(Kind.FACE, (320, 245, 78, 74), 0.34, "centerface", Action.REDACTED)
+    hand = finding("hand", (200, 150, 60, 50))
+    result, said = compose_on(screener, no_people, [hand, latte], tmp_path)
+    [output] = result.outputs
+    assert overlap(output.crop, latte.box) and said == ["1 composition without recognisable people written: hands"]
+    result, said = compose_on(screener, no_people, [hand, replace(latte, score=0.9)], tmp_path / "sure")
+    assert result.outputs == [] and "no composition possible" in said[0]
 
 
 def test_a_clear_crop_is_written_rebuilt_and_sealed(screener, no_people, tmp_path):

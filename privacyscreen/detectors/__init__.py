@@ -4,7 +4,8 @@ A detector subclasses `Detector`: it has a `name`, an `__init__(threads, policy)
 once (using at most `threads` inference threads, 0 for all cores) and a `detect(pixels) ->
 list[Finding]` method, and overrides what it needs of the defaults: `release()` to give back the
 memory a photo needed, `close()` to free native resources, `confirms(pixels, face)` to look again at
-a doubtful face it found, `only_to_find_people = True` to run only while no other has found a person.
+a doubtful face it found, `detect_crop(pixels)` to look at a composition's crop of a photo it has seen
+whole, `only_to_find_people = True` to run only while no other has found a person.
 It reads from the policy only what it needs to label what it sees (the text allow-list); it knows
 nothing of verdicts, files or other detectors.
 
@@ -35,6 +36,10 @@ class Detector:
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         """Everything this detector sees in upright RGB pixels."""
         raise NotImplementedError
+
+    def detect_crop(self, pixels: np.ndarray) -> list[Finding]:
+        """Everything this detector sees in a composition's crop of a photo it has already seen whole."""
+        return self.detect(pixels)
 
     def confirms(self, pixels: np.ndarray, face: Finding) -> bool:
         """Whether a closer look sees the doubtful face this detector found; True when it cannot look closer."""
