@@ -15,7 +15,6 @@ from pathlib import Path
 
 import click
 import pytest
-from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from click.testing import CliRunner

@@ -61,7 +61,8 @@ def test_no_output_overwrites_another(tmp_path, colliding, jobs):
     # every part of a name is kept; a clash gets -2, -3...
     assert {source: path for path, source in outputs.items() if source.startswith(("a.", "16bit", "hopper"))} == {
         "a.b.png": "a.b.png", "a.b.c.tif": "a.b.c.jpg", "a.b.tif": "a.b-2.jpg",
-        "16bit.cropped.tif": "16bit.cropped.jpg", "16bit.deflate.tif": "16bit.deflate.jpg", "16bit.r.tif": "16bit.r.jpg",
+        "16bit.cropped.tif": "16bit.cropped.jpg", "16bit.deflate.tif": "16bit.deflate.jpg",
+        "16bit.r.tif": "16bit.r.jpg",
         "hopper.bmp": "needs-consent/hopper.jpg", "hopper.iccprofile.tif": "needs-consent/hopper.iccprofile.jpg",
         "hopper.jpg": "needs-consent/hopper-2.jpg", "hopper.Lab.tif": "needs-consent/hopper.lab.jpg",
     }  # fmt: skip
