@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 
 import numpy as np
 
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels of the photo as displayed
+T = TypeVar("T")  # what a detector sees in a tile: a Finding, or its own shape (a rotated line of text)
 
 
 
@@ -122,6 +124,12 @@ def clip(box: Box, width: int, height: int) -> Box:
     return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
 
 
+def clipped(findings: list[Finding], width: int, height: int) -> list[Finding]:
+    """The findings with their boxes clipped to a `width` x `height` photo; those left empty dropped."""
+    inside = (replace(f, box=clip(f.box, width, height)) for f in findings)
+    return [f for f in inside if f.box[2] and f.box[3]]
+
+
 def pad(box: Box, by: float) -> Box:
     """The box grown by `by` pixels on every side, rounded outwards to whole pixels."""
     x, y, w, h = box
@@ -129,9 +137,21 @@ def pad(box: Box, by: float) -> Box:
 
 
 def to_box(x: float, y: float, w: float, h: float) -> Box:
-    """Round a float box outwards to whole pixels."""
-    x0, y0 = int(x), int(y)
-    return (x0, y0, int(-(-(x + w) // 1)) - x0, int(-(-(y + h) // 1)) - y0)
+    """Round a float box outwards to whole pixels (also where it lies left of or above the photo)."""
+    x0, y0 = math.floor(x), math.floor(y)
+    return (x0, y0, math.ceil(x + w) - x0, math.ceil(y + h) - y0)
+
+
+def shifted(f: Finding, dx: int, dy: int) -> Finding:
+    """The finding with its box moved by dx, dy pixels."""
+    x, y, w, h = f.box
+    return replace(f, box=(x + dx, y + dy, w, h))
+
+
+def scaled(f: Finding, by: float) -> Finding:
+    """The finding with its box in pixels `by` times as large, rounded outwards."""
+    x, y, w, h = f.box
+    return f if by == 1.0 else replace(f, box=to_box(x * by, y * by, w * by, h * by))
 
 
 def merge(findings: list[Finding], threshold: float = 0.3) -> list[Finding]:
@@ -184,3 +204,15 @@ def tiles(h: int, w: int, size: int, overlap: int) -> list[tuple[int, int, int, 
 
     found = [(x0, y0, x1, y1) for y0, y1 in spans(h) for x0, x1 in spans(w)]
     return found if len(found) > 1 else []
+
+
+def tiled(
+    pixels: np.ndarray, size: int, overlap: int, look: Callable[[np.ndarray], list[T]],
+    moved: Callable[[T, int, int], T], whole: bool = False,
+) -> list[T]:  # fmt: skip
+    """What `look` sees in each tile of `pixels` (see `tiles`), moved by `moved(item, x0, y0)` (`shifted`
+    for findings) from the tile's pixels into those of `pixels`. When one tile would cover them all:
+    what `look` sees in the whole if `whole`, else nothing (the caller has looked at the whole already)."""
+    h, w = pixels.shape[:2]
+    spans = tiles(h, w, size, overlap) or ([(0, 0, w, h)] if whole else [])
+    return [moved(item, x0, y0) for x0, y0, x1, y1 in spans for item in look(pixels[y0:y1, x0:x1])]

@@ -62,3 +62,20 @@ def test_the_face_of_someone_lying_down_is_found(screener, portrait):
         x, y, w, h = ASTRONAUT_FACE
         face = (img.shape[0] - y - h, x, h, w) if quarters == 1 else (y, img.shape[1] - x - w, h, w)
         assert any(iou(f.box, face) > 0.4 for f in found), (quarters, [f.box for f in found])
+
+
+def test_what_a_tile_sees_is_moved_into_the_photo_whole():
+    """Every detector tiles with one helper; a box reaching past a tile's edge (a head cut by it) keeps
+    its size, and boxes round outwards also left of and above the photo."""
+    from privacyscreen.findings import Finding, Kind, shifted, tiled, tiles, to_box
+
+    img = np.zeros((100, 300, 3), np.uint8)
+
+    def look(part):
+        return [Finding(Kind.HEAD, (-5, 10, 20, 20), 0.9, "test")]
+
+    found = tiled(img, 120, 40, look, shifted)
+    assert [f.box for f in found] == [(x0 - 5, y0 + 10, 20, 20) for x0, y0, _, _ in tiles(100, 300, 120, 40)]
+    assert tiled(img[:, :100], 120, 40, look, shifted) == []  # one tile covers it: the caller looked at it whole
+    assert [f.box for f in tiled(img[:, :100], 120, 40, look, shifted, whole=True)] == [(-5, 10, 20, 20)]
+    assert to_box(-2.5, -0.5, 1.0, 1.0) == (-3, -1, 2, 2)

@@ -23,7 +23,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from ..findings import Finding, Kind, clip, merge, overlap, tiles, to_box, turns, unturn
+from ..findings import Finding, Kind, clipped, merge, overlap, scaled, shifted, tiled, to_box, turns, unturn
 from . import Detector
 from ._native import onnx_session
 
@@ -58,15 +58,13 @@ class CenterFace(Detector):
                 found.append(replace(f, box=unturn(f.box, quarters, small.shape[1], small.shape[0])))
         border = round(BORDER * max(small.shape[:2]))
         framed = cv2.copyMakeBorder(small, border, border, border, border, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-        found += [shift(f, -border, -border) for f in self._run(framed)]
+        found += [shifted(f, -border, -border) for f in self._run(framed)]
         found = [scaled(f, 1 / scale) for f in found]
         zoom = ENLARGE if h * w <= ENLARGE_BELOW else 1.0
         if self.fine and (scale < 1.0 or zoom > 1.0):
-            fine = resized(pixels, zoom)
-            spans = tiles(fine.shape[0], fine.shape[1], MAX_TILE, OVERLAP) or [(0, 0, fine.shape[1], fine.shape[0])]
-            for x0, y0, x1, y1 in spans:
-                found += [scaled(shift(f, x0, y0), 1 / zoom) for f in self._run(fine[y0:y1, x0:x1])]
-        return merge([f for f in (replace(f, box=clip(f.box, w, h)) for f in found) if f.box[2] and f.box[3]])
+            found += [scaled(f, 1 / zoom) for f in tiled(resized(pixels, zoom), MAX_TILE, OVERLAP, self._run, shifted,
+                                                          whole=True)]  # fmt: skip
+        return merge(clipped(found, w, h))
 
     def confirms(self, pixels: np.ndarray, face: Finding) -> bool:
         """Whether a closer look sees a face where `face` was found: a crop three times its size,
@@ -108,13 +106,3 @@ def resized(pixels: np.ndarray, scale: float = 1.0, size: tuple[int, int] | None
         return pixels
     shrink = size[0] * size[1] < w * h
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
-
-
-def shift(f: Finding, dx: int, dy: int) -> Finding:
-    x, y, w, h = f.box
-    return replace(f, box=(x + dx, y + dy, w, h))
-
-
-def scaled(f: Finding, by: float) -> Finding:
-    x, y, w, h = f.box
-    return f if by == 1.0 else replace(f, box=to_box(x * by, y * by, w * by, h * by))

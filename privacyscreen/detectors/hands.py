@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from mediapipe.tasks.python import vision
 
-from ..findings import Finding, Kind, clip, merge, tiles, to_box
+from ..findings import Finding, Kind, clipped, merge, scaled, shifted, tiled, to_box
 from . import Detector
 from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
@@ -34,25 +34,22 @@ class Hands(Detector):
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
         small, scale = reduced(pixels, MAX_SIDE)
-        sh, sw = small.shape[:2]
-        found = self._hands(small, 0, 0, scale, (w, h))
-        for x0, y0, x1, y1 in tiles(sh, sw, TILE, OVERLAP):
-            found += self._hands(small[y0:y1, x0:x1], x0, y0, scale, (w, h))
-        return [f for f in merge(found) if f.box[2] and f.box[3]] if found else []
+        found = self._hands(small) + tiled(small, TILE, OVERLAP, self._hands, shifted)
+        return merge(clipped([scaled(f, 1 / scale) for f in found], w, h))
 
-    def _hands(self, part: np.ndarray, dx: int, dy: int, scale: float, size: tuple[int, int]) -> list[Finding]:
-        """Hands in one part of the reduced copy, in pixels of the full photo (`size` = its width, height)."""
+    def _hands(self, part: np.ndarray) -> list[Finding]:
+        """Hands in `part`, in its own pixels (a box may reach beyond its edges)."""
         ph, pw = part.shape[:2]
         with quiet():
             result = self.landmarker.detect(mediapipe_image(part))
         out = []
         for landmarks, handedness in zip(result.hand_landmarks, result.handedness):
-            xs = [dx + lm.x * pw for lm in landmarks]
-            ys = [dy + lm.y * ph for lm in landmarks]
+            xs = [lm.x * pw for lm in landmarks]
+            ys = [lm.y * ph for lm in landmarks]
             x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
             m = MARGIN * max(x1 - x0, y1 - y0)
-            box = to_box((x0 - m) / scale, (y0 - m) / scale, (x1 - x0 + 2 * m) / scale, (y1 - y0 + 2 * m) / scale)
-            out.append(Finding(Kind.HAND, clip(box, *size), float(handedness[0].score), self.name))
+            box = to_box(x0 - m, y0 - m, x1 - x0 + 2 * m, y1 - y0 + 2 * m)
+            out.append(Finding(Kind.HAND, box, float(handedness[0].score), self.name))
         return out
 
     def close(self) -> None:

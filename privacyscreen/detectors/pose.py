@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 from mediapipe.tasks.python import vision
 
-from ..findings import BodyLabel, Finding, Kind, clip, merge, tiles, to_box, turns, unturn
+from ..findings import BodyLabel, Finding, Kind, clipped, merge, scaled, shifted, tiled, to_box, turns, unturn
 from . import Detector
 from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
@@ -58,40 +59,37 @@ class Pose(Detector):
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         found = self.detect_crop(pixels)
         if not any(f.kind == Kind.PERSON for f in found):
-            small, scale = reduced(pixels, MAX_SIDE)
-            found = merge(found + self._turned(small, scale, (pixels.shape[1], pixels.shape[0])))
+            found = merge(found + self._turned(pixels))
         return found
 
     def detect_crop(self, pixels: np.ndarray) -> list[Finding]:
         """Bodies in the upright views only."""
-        h, w = pixels.shape[:2]
         small, scale = reduced(pixels, MAX_SIDE)
-        found = self._poses(small, 0, 0, scale, (w, h), anybody)
-        for x0, y0, x1, y1 in tiles(small.shape[0], small.shape[1], TILE, OVERLAP):
-            found += self._poses(small[y0:y1, x0:x1], x0, y0, scale, (w, h), upper_body)
         fine, shrink = reduced(small, FINE_SIDE)  # from the copy: a 50-MP photo is not read again
-        for x0, y0, x1, y1 in tiles(fine.shape[0], fine.shape[1], FINE_TILE, FINE_OVERLAP):
-            found += self._poses(fine[y0:y1, x0:x1], x0, y0, scale * shrink, (w, h), standing)
-        return merge(found)
+        found = self._poses(small, anybody) + tiled(small, TILE, OVERLAP, partial(self._poses, counts=upper_body),
+                                                    shifted)  # fmt: skip
+        found = [scaled(f, 1 / scale) for f in found] + [
+            scaled(f, 1 / (scale * shrink))
+            for f in tiled(fine, FINE_TILE, FINE_OVERLAP, partial(self._poses, counts=standing), shifted)
+        ]
+        return merge(clipped(found, pixels.shape[1], pixels.shape[0]))
 
-    def _turned(self, small: np.ndarray, scale: float, size: tuple[int, int]) -> list[Finding]:
-        """Bodies in the reduced copy turned a quarter both ways and upside down, in pixels of the full photo;
-        only those whose landmarks are seen (turned over, a cat's fur can look like a body)."""
+    def _turned(self, pixels: np.ndarray) -> list[Finding]:
+        """Bodies in a reduced copy turned a quarter both ways and upside down, in pixels of the photo; only
+        those whose landmarks are seen (turned over, a cat's fur can look like a body)."""
+        small, scale = reduced(pixels, MAX_SIDE)
         sh, sw = small.shape[:2]
-        out = []
-        for quarters, turned in turns(small, (1, 2, 3)):
-            for f in self._poses(turned, 0, 0, 1.0, (turned.shape[1], turned.shape[0]), anybody):
-                if f.score < SEEN:  # a body made up of landmarks hardly seen (a cat's fur turned over)
-                    continue
-                x, y, bw, bh = unturn(f.box, quarters, sw, sh)
-                out.append(replace(f, box=clip(to_box(x / scale, y / scale, bw / scale, bh / scale), *size)))
-        return out
+        found = [
+            scaled(replace(f, box=unturn(f.box, quarters, sw, sh)), 1 / scale)
+            for quarters, turned in turns(small, (1, 2, 3))
+            for f in self._poses(turned, anybody)
+            if f.score >= SEEN  # not a body made up of landmarks hardly seen (a cat's fur turned over)
+        ]
+        return clipped(found, pixels.shape[1], pixels.shape[0])
 
-    def _poses(
-        self, part: np.ndarray, dx: int, dy: int, scale: float, size: tuple[int, int], counts: Callable
-    ) -> list[Finding]:
-        """Findings for each body in one part of a reduced copy, in pixels of the full photo; only bodies
-        for which `counts(points)` holds."""
+    def _poses(self, part: np.ndarray, counts: Callable) -> list[Finding]:
+        """Findings for each body in `part` for which `counts(points)` holds, in its own pixels (a box may
+        reach beyond its edges)."""
         ph, pw = part.shape[:2]
         with quiet():
             result = self.landmarker.detect(mediapipe_image(part))
@@ -99,12 +97,12 @@ class Pose(Detector):
         for landmarks in result.pose_landmarks:
             points = np.array(
                 [
-                    ((dx + lm.x * pw) / scale, (dy + lm.y * ph) / scale, lm.z, min(lm.visibility, lm.presence))
+                    (lm.x * pw, lm.y * ph, lm.z, min(lm.visibility, lm.presence))
                     for lm in landmarks
                 ]
             )
             if counts(points):
-                out += body(points, size, self.name)
+                out += body(points, self.name)
         return out
 
     def close(self) -> None:
@@ -139,9 +137,10 @@ def standing(points: np.ndarray) -> bool:
     return 0 < width <= torso and bool((drops >= np.array(DROPS) * torso).all())
 
 
-def body(points: np.ndarray, size: tuple[int, int], name: str) -> list[Finding]:
-    """person, head and feet of one body from its 33 landmarks: rows of x, y (full-photo pixels),
-    z (depth, smaller is nearer the camera) and how surely the landmark is seen (visible and in the frame)."""
+def body(points: np.ndarray, name: str) -> list[Finding]:
+    """person, head and feet of one body from its 33 landmarks: rows of x, y (pixels), z (depth,
+    smaller is nearer the camera) and how surely the landmark is seen (visible and in the frame).
+    The boxes may reach beyond the frame: the caller clips them to the photo."""
     xy, visibility = points[:, :2], points[:, 3]
     seen = visibility >= SEEN
     score = float(np.sort(visibility)[-5:].mean())
@@ -151,21 +150,21 @@ def body(points: np.ndarray, size: tuple[int, int], name: str) -> list[Finding]:
                2.0 * float(np.ptp(head, axis=0).max()))  # fmt: skip
     cx, cy = head.mean(axis=0)
     head_box = (cx - side / 2, cy - 0.8 * side, side, 1.4 * side)
-    out = [Finding(Kind.HEAD, clip(to_box(*head_box), *size), score, name)]
+    out = [Finding(Kind.HEAD, to_box(*head_box), score, name)]
 
     outline = np.vstack([xy[seen], [head_box[:2], (head_box[0] + side, head_box[1] + head_box[3])]])
     (x0, y0), (x1, y1) = outline.min(axis=0), outline.max(axis=0)
     m = 0.1 * max(x1 - x0, y1 - y0)  # landmarks are joints: the outline lies outside them
     box = to_box(x0 - m, y0 - m, x1 - x0 + 2 * m, y1 - y0 + 2 * m)
-    out.append(Finding(Kind.PERSON, clip(box, *size), score, name, label=BodyLabel.BACK if from_behind(points) else ""))
+    out.append(Finding(Kind.PERSON, box, score, name, label=BodyLabel.BACK if from_behind(points) else ""))
 
     feet = [i for i in FEET if seen[i]]
     if len(feet) >= 3 and standing_legs(points):
         (x0, y0), (x1, y1) = xy[feet].min(axis=0), xy[feet].max(axis=0)
         m = 0.5 * side
         box = to_box(x0 - m, y0 - m, x1 - x0 + 2 * m, y1 - y0 + 2 * m)
-        out.append(Finding(Kind.FEET, clip(box, *size), float(visibility[feet].mean()), name))
-    return [f for f in out if f.box[2] and f.box[3]]
+        out.append(Finding(Kind.FEET, box, float(visibility[feet].mean()), name))
+    return out
 
 
 def standing_legs(points: np.ndarray) -> bool:

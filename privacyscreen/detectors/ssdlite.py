@@ -15,12 +15,10 @@ and the people it adds (seen from behind, legs only, behind a taxi) 0.82 to 0.96
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import cv2
 import numpy as np
 
-from ..findings import Finding, Kind, clip, tiles, to_box
+from ..findings import Finding, Kind, clipped, shifted, tiled, to_box
 from . import Detector
 from ._native import onnx_session
 
@@ -60,18 +58,18 @@ class SSDLite(Detector):
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
-        found = self._figures(pixels, 0, 0)
+        found = self._figures(pixels)
         side = round(TILE * min(h, w))  # tiles are enlarged at most twice: a thin strip would need thousands
-        for x0, y0, x1, y1 in tiles(h, w, side, round(TILE_OVERLAP * min(h, w))) if 2 * side >= SIDE else []:
-            found += self._figures(pixels[y0:y1, x0:x1], x0, y0)
-        found = [replace(f, box=clip(f.box, w, h)) for f in found]
+        if 2 * side >= SIDE:
+            found += tiled(pixels, side, round(TILE_OVERLAP * min(h, w)), self._figures, shifted)
+        found = clipped(found, w, h)
         if not found:
             return []
         best = cv2.dnn.NMSBoxes([f.box for f in found], [f.score for f in found], 0.0, SAME)
         return [found[i] for i in best]
 
-    def _figures(self, pixels: np.ndarray, x0: int, y0: int) -> list[Finding]:
-        """The figures in `pixels`, the whole photo or a tile at x0, y0 of it."""
+    def _figures(self, pixels: np.ndarray) -> list[Finding]:
+        """The figures in `pixels` (the whole photo or a tile of it), in its own pixels."""
         h, w = pixels.shape[:2]
         blob = cv2.resize(pixels, (SIDE, SIDE), interpolation=cv2.INTER_AREA if min(h, w) > SIDE else cv2.INTER_LINEAR)
         codes, logits = self.session.run(None, {"image": blob[None].astype(np.float32)})
@@ -81,7 +79,6 @@ class SSDLite(Detector):
         cy, cx = t[:, 0] / 10 * a[:, 2] + a[:, 0], t[:, 1] / 10 * a[:, 3] + a[:, 1]  # box coder scales 10, 10, 5, 5
         bh, bw = np.exp(t[:, 2] / 5) * a[:, 2], np.exp(t[:, 3] / 5) * a[:, 3]
         return [
-            Finding(Kind.FIGURE, to_box(x0 + (x - bx / 2) * w, y0 + (y - by / 2) * h, bx * w, by * h), float(s),
-                    self.name)
+            Finding(Kind.FIGURE, to_box((x - bx / 2) * w, (y - by / 2) * h, bx * w, by * h), float(s), self.name)
             for x, y, bx, by, s in zip(cx, cy, bw, bh, scores[keep])
         ]  # fmt: skip

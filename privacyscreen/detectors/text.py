@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from functools import reduce
+from functools import partial, reduce
 
 import cv2
 import numpy as np
 
-from ..findings import Finding, Kind, TextLabel, clip, overlap, pad, tiles, union_box
+from ..findings import Finding, Kind, TextLabel, clip, overlap, pad, tiled, union_box
 from ..personal_text import classify, two_line_plate
 from ..policy import Policy
 from . import Detector
@@ -103,15 +103,14 @@ class Text(Detector):
         found = [(rect, score, self._read(pixels, rect)) for rect, score in self._pass(pixels, scale)]
         usual = [_bounds(rect) for rect, _, _ in found]
         fine = FINE * scale
-        for x0, y0, x1, y1 in tiles(h, w, round(DET_SIDE / fine), round(FINE_OVERLAP / fine)) or [(0, 0, w, h)]:
-            for ((cx, cy), size, angle), score in self._pass(pixels[y0:y1, x0:x1], fine):
-                rect = ((cx + x0, cy + y0), size, angle)
-                box = _bounds(rect)
-                if min(size) * scale >= FINE_BELOW or any(_inside(box, b) and _area(b) >= _area(box) for b in usual):
-                    continue  # a line the usual scale sees well, or has seen whole: `_distinct` would drop it
-                word = self._read(pixels, rect)
-                if word is not None or max(size) >= WORD_SHAPED * min(size):
-                    found.append((rect, score, word))
+        look = partial(self._pass, scale=fine)
+        for rect, score in tiled(pixels, round(DET_SIDE / fine), round(FINE_OVERLAP / fine), look, _moved, whole=True):
+            box, size = _bounds(rect), rect[1]
+            if min(size) * scale >= FINE_BELOW or any(_inside(box, b) and _area(b) >= _area(box) for b in usual):
+                continue  # a line the usual scale sees well, or has seen whole: `_distinct` would drop it
+            word = self._read(pixels, rect)
+            if word is not None or max(size) >= WORD_SHAPED * min(size):
+                found.append((rect, score, word))
         return _distinct(found)
 
     def _pass(self, pixels: np.ndarray, scale: float) -> list[tuple[tuple, float]]:
@@ -186,6 +185,12 @@ def _inside(box: tuple, other: tuple) -> bool:
 
 def _area(box: tuple) -> int:
     return box[2] * box[3]
+
+
+def _moved(line: tuple, dx: int, dy: int) -> tuple:
+    """A line (rotated rectangle, score) found in a tile, in pixels of the photo the tile is cut from."""
+    ((cx, cy), size, angle), score = line
+    return ((cx + dx, cy + dy), size, angle), score
 
 
 def _to_photo(rect: tuple, sx: float, sy: float) -> tuple:
