@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
@@ -169,18 +170,8 @@ class DropFolder:
         """Give back photos claimed by a watcher that died before moving them."""
         for claimed in self.inbox.glob(f"{CLAIM}*"):
             pid, _, name = claimed.name[len(CLAIM) :].partition("-")
-            if not (pid.isdigit() and alive(int(pid))):
+            if not (pid.isdigit() and psutil.pid_exists(int(pid))):  # not os.kill(pid, 0): on Windows it kills
                 os.rename(claimed, claimed.with_name(name))
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def sha256(path: Path) -> str:

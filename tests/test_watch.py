@@ -262,3 +262,18 @@ def test_every_file_dropped_gets_a_note_but_hidden_ones(folders, tmp_path):
         folder = "rejected" if error else "ready"
         assert (out / folder / Path(name).with_suffix(".txt").name).is_file(), name
     assert sorted(p.name for p in inbox.iterdir()) == [".hidden.jpg", "Thumbs.db", "desktop.ini", "~$verslag.docx"]
+
+
+def test_a_claim_is_given_back_only_when_the_watcher_that_made_it_is_gone(folders):
+    """A watcher renames a photo to claim it; one killed before moving it leaves the claim behind.
+    A new watcher gives back claims of processes that no longer run, never one of a running process
+    (asked through psutil: os.kill(pid, 0) would terminate the process on Windows)."""
+    from privacyscreen.watch import CLAIM, DropFolder
+
+    inbox, out = folders
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    (inbox / f"{CLAIM}{gone.pid}-left.jpg").write_bytes(b"left")
+    (inbox / f"{CLAIM}{os.getpid()}-taken.jpg").write_bytes(b"taken")
+    DropFolder(inbox, out)
+    assert sorted(p.name for p in inbox.iterdir()) == [f"{CLAIM}{os.getpid()}-taken.jpg", "left.jpg"]
