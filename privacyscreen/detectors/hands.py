@@ -12,8 +12,8 @@ from mediapipe.tasks.python import vision
 
 from ..findings import Finding, Kind, clipped, merge, scaled, shifted, tiled, to_box
 from . import Detector
-from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
+from ._pixels import reduced
 
 MAX_SIDE = 1920  # the copy the hands are searched in
 TILE, OVERLAP = 480, 120  # tiles of the copy, in its pixels: 480 found 38 hands where 640 found 34 (15 photos)

@@ -24,8 +24,8 @@ from mediapipe.tasks.python import vision
 
 from ..findings import BodyLabel, Finding, Kind, clipped, merge, scaled, shifted, tiled, to_box, turns, unturn
 from . import Detector
-from ._landmarks import reduced
 from ._native import mediapipe_image, mediapipe_task, quiet
+from ._pixels import reduced
 
 MAX_SIDE = 1280  # the copy the bodies are searched in (the detector itself sees 224 px)
 TILE, OVERLAP = 640, 200  # tiles of the copy, for people too small for the whole view
