@@ -1,6 +1,9 @@
 """Command line: thin shells over library calls that return data.
 
 Exit codes: 0 every photo screened, 1 some could not be, 2 usage error.
+
+Only light modules are imported here; a command imports the modules that decode, redact and write
+photos (numpy, OpenCV, Pillow) when it runs, so that --help and the consent commands start fast.
 """
 
 from __future__ import annotations
@@ -15,13 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from tqdm import tqdm
 
-from . import __version__, consent, models, redact, report, screen, write
-from . import check as check_photos
+from . import __version__, consent, models
 from . import compose as composition
-from . import watch as drop_folder
-from .findings import Kind
+from .findings import Kind, Shape, Style
 from .messages import LANGUAGES, UserError, language_of, os_problem, say, shown, speak
 from .policy import Policy, PolicyError, Verdict
 
@@ -127,6 +127,8 @@ def consent_errors(lang: str) -> Iterator[None]:
 def output_folder(path: Path, lang: str) -> Iterator[None]:
     """This process alone writes to the output folder while the command runs; a folder that is in
     use, read-only or full is a clear message (exit 1) before any photo is screened."""
+    from . import write
+
     with ExitStack() as held:
         try:
             held.enter_context(write.exclusive(path))
@@ -167,15 +169,15 @@ def main() -> None:
 )
 @click.option(
     "--style",
-    type=click.Choice(redact.STYLES),
-    default="blur",
+    type=click.Choice([s.value for s in Style]),
+    default=Style.BLUR.value,
     show_default=True,
     help=help_text("help-run-style"),
 )
 @click.option(
     "--shape",
-    type=click.Choice(redact.SHAPES),
-    default="ellipse",
+    type=click.Choice([s.value for s in Shape]),
+    default=Shape.ELLIPSE.value,
     show_default=True,
     help=help_text("help-run-shape"),
 )
@@ -232,6 +234,10 @@ def run(
     time_limit: float,
     lang: str,
 ) -> None:
+    from tqdm import tqdm
+
+    from . import report, screen, write
+
     if keep and not channel:
         raise click.UsageError(say("usage-keep-channel", lang))
     if consents and not keep:
@@ -242,8 +248,8 @@ def run(
         if item.is_dir() and item.resolve() == out_dir.resolve():
             raise click.UsageError(say("usage-out-input", lang, path=item))
     settings = screen.Settings(
-        style=style, shape=shape, keep=frozenset({Kind.FACE} if keep else ()), consents=consents, channel=channel,
-        register=register_path, policy=load_policy(lang), compose=compose,
+        style=Style(style), shape=Shape(shape), keep=frozenset({Kind.FACE} if keep else ()), consents=consents,
+        channel=channel, register=register_path, policy=load_policy(lang), compose=compose,
         aspects=aspects or tuple(composition.ASPECTS), time_limit=time_limit or None,
     )  # fmt: skip
     report_path = report_path or out_dir / "privacyscreen-report.json"
@@ -308,6 +314,9 @@ def run(
 def watch(
     inbox: Path, out_dir: Path, poll: bool, quiet_seconds: float, settle_seconds: float, compose: bool, lang: str
 ) -> None:
+    from . import screen
+    from . import watch as drop_folder
+
     if inbox.resolve() == out_dir.resolve() or out_dir.resolve().is_relative_to(inbox.resolve()):
         raise click.UsageError(say("usage-out-inbox", lang))
     settings = screen.Settings(policy=load_policy(lang), compose=compose)
@@ -321,6 +330,8 @@ def watch(
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 def check(lang: str, args: tuple[str, ...]) -> None:
+    from . import check as check_photos
+
     # argparse reads the arguments after `check`; a --lang among them overrides the language of the run
     raise SystemExit(check_photos.main(["--lang", lang, *args]))
 
@@ -423,6 +434,8 @@ def consent_withdraw(form_id: str, by: str, on_date: str | None, register_path: 
 )
 @lang_option()
 def consent_form(out_path: Path, lang: str) -> None:
+    from . import write
+
     write.write_atomic(consent.printable_form(lang).encode("utf-8"), out_path)
     click.echo(out_path)
 

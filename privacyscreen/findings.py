@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Literal, TypeAlias, TypeVar
-
-import numpy as np
+from typing import Literal, TypeAlias
 
 Box = tuple[int, int, int, int]  # x, y, width, height in pixels of the photo as displayed
-T = TypeVar("T")  # what a detector sees in a tile: a Finding, or its own shape (a rotated line of text)
 
 
 
@@ -55,6 +51,21 @@ class Action(StrEnum):
     PENDING = "pending"
     REDACTED = "redacted"
     KEPT = "kept"
+
+
+class Style(StrEnum):
+    """How a redacted finding is made unrecognisable (see redact.py)."""
+
+    BLUR = "blur"
+    PIXELATE = "pixelate"
+    FILL = "fill"
+
+
+class Shape(StrEnum):
+    """The shape a redacted face or head is hidden in; text is always hidden in a box."""
+
+    ELLIPSE = "ellipse"
+    BOX = "box"
 
 
 Label: TypeAlias = TextLabel | BodyLabel | Literal[""]  # "": nothing more to say
@@ -170,49 +181,3 @@ def merge(findings: list[Finding], threshold: float = 0.3) -> list[Finding]:
         else:
             merged.append(f)
     return merged
-
-
-def turns(pixels: np.ndarray, quarters: tuple[int, ...] = (0, 1, 3)) -> Iterator[tuple[int, np.ndarray]]:
-    """The photo turned by each of `quarters` clockwise (by default as it is and a quarter both ways,
-    for faces of people lying down): (quarter turns, pixels). Map boxes back with `unturn`."""
-    for q in quarters:
-        yield q, (pixels if q == 0 else np.ascontiguousarray(np.rot90(pixels, k=-q)))
-
-
-def unturn(box: Box, quarters: int, width: int, height: int) -> Box:
-    """A box found on the photo turned `quarters` clockwise, in the unturned photo's pixels
-    (`width` x `height` are the unturned photo's size)."""
-    x, y, w, h = box
-    if quarters == 2:  # upside down
-        return (width - x - w, height - y - h, w, h)
-    if quarters == 1:  # clockwise: (x, y) -> (height - 1 - y, x)
-        return (y, height - x - w, h, w)
-    if quarters == 3:  # counter-clockwise: (x, y) -> (y, width - 1 - x)
-        return (width - y - h, x, h, w)
-    return box
-
-
-def tiles(h: int, w: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
-    """(x0, y0, x1, y1) of the fewest equal tiles, at most `size` a side and overlapping by at
-    least `overlap`, that cover an h x w image; none when one tile would cover it all."""
-
-    def spans(n: int) -> list[tuple[int, int]]:
-        count = max(1, -(-(n - overlap) // (size - overlap)))
-        length = -(-(n + (count - 1) * overlap) // count)
-        starts = [min(i * (length - overlap), n - length) for i in range(count)]
-        return [(s, s + length) for s in starts]
-
-    found = [(x0, y0, x1, y1) for y0, y1 in spans(h) for x0, x1 in spans(w)]
-    return found if len(found) > 1 else []
-
-
-def tiled(
-    pixels: np.ndarray, size: int, overlap: int, look: Callable[[np.ndarray], list[T]],
-    moved: Callable[[T, int, int], T], whole: bool = False,
-) -> list[T]:  # fmt: skip
-    """What `look` sees in each tile of `pixels` (see `tiles`), moved by `moved(item, x0, y0)` (`shifted`
-    for findings) from the tile's pixels into those of `pixels`. When one tile would cover them all:
-    what `look` sees in the whole if `whole`, else nothing (the caller has looked at the whole already)."""
-    h, w = pixels.shape[:2]
-    spans = tiles(h, w, size, overlap) or ([(0, 0, w, h)] if whole else [])
-    return [moved(item, x0, y0) for x0, y0, x1, y1 in spans for item in look(pixels[y0:y1, x0:x1])]

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .findings import Action, BodyLabel, Finding, Kind, TextLabel, contains_center, iou, overlap
 from .messages import LANGUAGES, UserError, say
-from .metadata import Metadata
+
+if TYPE_CHECKING:
+    from .metadata import Metadata
 
 
 class Verdict(StrEnum):

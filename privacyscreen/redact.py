@@ -11,26 +11,26 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .findings import Action, Box, Finding, Kind, clip
+from .findings import Action, Box, Finding, Kind, Shape, Style, clip
 
-STYLES = ("blur", "pixelate", "fill")
-SHAPES = ("ellipse", "box")
 BLUR_CELLS = 4
 PIXELATE_CELLS = 6
 # An ellipse must be sqrt(2) times the box to cover its corners; 1.5 adds a margin that grows with the face.
-GROWTH = {"ellipse": 1.5, "box": 1.25}
+GROWTH = {Shape.ELLIPSE: 1.5, Shape.BOX: 1.25}
 
 
-def apply(pixels: np.ndarray, findings: list[Finding], style: str = "blur", shape: str = "ellipse") -> np.ndarray:
+def apply(
+    pixels: np.ndarray, findings: list[Finding], style: Style = Style.BLUR, shape: Shape = Shape.ELLIPSE
+) -> np.ndarray:
     """Return a copy of `pixels` with every finding the policy marked "redacted" made unrecognisable:
     faces and heads in the chosen shape, lines of text as boxes."""
     redacted = [f for f in findings if f.action == Action.REDACTED]
     out = redact(pixels, [f.box for f in redacted if f.kind != Kind.TEXT], style, shape)
-    return redact(out, [f.box for f in redacted if f.kind == Kind.TEXT], style, "box", copy=False)
+    return redact(out, [f.box for f in redacted if f.kind == Kind.TEXT], style, Shape.BOX, copy=False)
 
 
 def redact(
-    pixels: np.ndarray, boxes: list[Box], style: str = "blur", shape: str = "ellipse", copy: bool = True
+    pixels: np.ndarray, boxes: list[Box], style: Style = Style.BLUR, shape: Shape = Shape.ELLIPSE, copy: bool = True
 ) -> np.ndarray:
     """Return `pixels` (a copy unless `copy` is False) with every box made unrecognisable."""
     out = pixels.copy() if copy else pixels
@@ -41,7 +41,7 @@ def redact(
         if bw == 0 or bh == 0:
             continue
         # A face cut by the frame continues beyond it: redact up to the edge, not an ellipse short of it.
-        edge_shape = shape if (x, y, bw, bh) == grown else "box"
+        edge_shape = shape if (x, y, bw, bh) == grown else Shape.BOX
         region = out[y : y + bh, x : x + bw]
         patch = obscure(region, style)
         mask = region_mask(bh, bw, edge_shape)
@@ -58,13 +58,13 @@ def grow(box: Box, factor: float) -> Box:
     return (round(x - (nw - w) / 2), round(y - (nh - h) / 2), round(nw), round(nh))
 
 
-def obscure(region: np.ndarray, style: str) -> np.ndarray:
+def obscure(region: np.ndarray, style: Style) -> np.ndarray:
     h, w = region.shape[:2]
-    if style == "fill":
+    if style == Style.FILL:
         return np.zeros_like(region, dtype=np.float32)
-    cells = BLUR_CELLS if style == "blur" else PIXELATE_CELLS
+    cells = BLUR_CELLS if style == Style.BLUR else PIXELATE_CELLS
     small = cv2.resize(region, coarse_size(w, h, cells), interpolation=cv2.INTER_AREA)
-    if style == "pixelate":
+    if style == Style.PIXELATE:
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST).astype(np.float32)
     # Smooth the few remaining colours at 8 px per cell, then scale up: the same look as a
     # Gaussian of a quarter cell at full size, at a fraction of the cost on a large face.
@@ -79,9 +79,9 @@ def coarse_size(w: int, h: int, cells: int) -> tuple[int, int]:
     return max(1, min(w, round(w * scale))), max(1, min(h, round(h * scale)))
 
 
-def region_mask(h: int, w: int, shape: str) -> np.ndarray:
+def region_mask(h: int, w: int, shape: Shape) -> np.ndarray:
     """Weights (h, w, 1) in [0, 1]: 1 where the obscured patch replaces the photo."""
-    if shape == "box":
+    if shape == Shape.BOX:
         return np.ones((h, w, 1), np.float32)
     mask = np.zeros((h, w), np.float32)
     cv2.ellipse(mask, (w // 2, h // 2), (max(1, w // 2), max(1, h // 2)), 0, 0, 360, 1.0, -1)

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import compose, consent, detectors, models, photo, policy, redact, write
 from .compose import ASPECTS
-from .findings import Action, Box, Finding, Kind, TextLabel, doubtful, merge
+from .findings import Action, Box, Finding, Kind, Shape, Style, TextLabel, doubtful, merge
 from .messages import os_problem
 from .policy import Reason, Verdict
 
@@ -62,8 +62,8 @@ class Screening:
 
 @dataclass(frozen=True)
 class Settings:
-    style: str = "blur"
-    shape: str = "ellipse"
+    style: Style = Style.BLUR
+    shape: Shape = Shape.ELLIPSE
     detectors: tuple[str, ...] = detectors.DEFAULT
     threads: int = 0  # inference threads per process; 0: as many as there are cores
     keep: frozenset[Kind] = frozenset()  # finding kinds kept visible (consent needed), e.g. {Kind.FACE}

@@ -67,7 +67,8 @@ def test_the_face_of_someone_lying_down_is_found(screener, portrait):
 def test_what_a_tile_sees_is_moved_into_the_photo_whole():
     """Every detector tiles with one helper; a box reaching past a tile's edge (a head cut by it) keeps
     its size, and boxes round outwards also left of and above the photo."""
-    from privacyscreen.findings import Finding, Kind, shifted, tiled, tiles, to_box
+    from privacyscreen.detectors._pixels import tiled, tiles
+    from privacyscreen.findings import Finding, Kind, shifted, to_box
 
     img = np.zeros((100, 300, 3), np.uint8)
 

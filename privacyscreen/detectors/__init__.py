@@ -8,7 +8,7 @@ a doubtful face it found, `detect_crop(pixels)` to look at a composition's crop 
 whole, `only_to_find_people = True` to run only while no other has found a person.
 It reads from the policy only what it needs to label what it sees (the text allow-list); it knows
 nothing of verdicts, files or other detectors. A detector that looks at a photo tile by tile does so
-with `findings.tiled`, and maps boxes between scales with `findings.scaled`.
+with `_pixels.tiled`, and maps boxes between scales with `findings.scaled`.
 
 A detector's module is imported only when the detector is created: it loads a native runtime
 (onnxruntime or MediaPipe), which a command that screens nothing (--help, consent) never needs. This

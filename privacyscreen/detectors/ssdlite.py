@@ -18,9 +18,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..findings import Finding, Kind, clipped, shifted, tiled, to_box
+from ..findings import Finding, Kind, clipped, shifted, to_box
 from . import Detector
 from ._native import onnx_session
+from ._pixels import tiled
 
 SIDE = 300  # the model's input, square
 SURE = 0.7  # score from which a detection is someone

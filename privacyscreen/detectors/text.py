@@ -22,11 +22,12 @@ from functools import partial, reduce
 import cv2
 import numpy as np
 
-from ..findings import Finding, Kind, TextLabel, clip, overlap, pad, tiled, union_box
+from ..findings import Finding, Kind, TextLabel, clip, overlap, pad, union_box
 from ..personal_text import classify, two_line_plate
 from ..policy import Policy
 from . import Detector
 from ._native import onnx_session
+from ._pixels import tiled
 
 DET_SIDE = 1440  # longest side the detector sees; a name badge on a 12 MP photo is 15-30 px high there
 DET_MIN_SIDE = 736  # small photos are enlarged to this shortest side (PaddleOCR's default)
