@@ -4,13 +4,16 @@ It never changes a file. It prints one `path: reason` line per problem of a phot
 published as it is and returns 0 when every photo is safe, 1 when any is not, 2 on usage errors.
 Metadata is a problem unless the user accepts it (--accept-metadata), having reviewed it. A photo
 that privacyscreen itself wrote and nobody changed since (its seal matches, see write.py) passes
-without detecting faces again on blurred pixels.
+without detecting faces again on blurred pixels, and without loading a model.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from functools import cache
 from pathlib import Path
 
 from . import photo, policy, write
@@ -20,9 +23,10 @@ from .policy import HIDES_FACE, Policy, PolicyError, Reason, Verdict
 from .screen import Screener, Settings
 
 
-def problems(path: Path, screener: Screener, accept_metadata: bool = False) -> list[Reason]:
-    """Why `path` may not be published as it is; [] when it may. With `accept_metadata`, the
-    metadata it carries is no reason."""
+def problems(path: Path, screener: Callable[[], Screener], accept_metadata: bool = False) -> list[Reason]:
+    """Why `path` may not be published as it is; [] when it may. `screener()` gives the Screener
+    (its models load only for a photo that must be screened). With `accept_metadata`, the metadata
+    it carries is no reason."""
     try:
         data = photo.read(path)
         if write.sealed_release(data) == "not-applicable":
@@ -30,8 +34,8 @@ def problems(path: Path, screener: Screener, accept_metadata: bool = False) -> l
         pic = photo.decode(data)
     except photo.PhotoError as e:
         return [Reason(f"error-{e.code}", detail=e.detail)]
-    rules = screener.settings.policy
-    decision = policy.decide(screener.find(pic.pixels), (), pic.height, rules)
+    rules = screener().settings.policy
+    decision = policy.decide(screener().find(pic.pixels), (), pic.height, rules)
     redacted = [f for f in decision.findings if f.action == Action.REDACTED]
     found = []
     faces = sum(f.kind in HIDES_FACE for f in redacted)  # from the decision, never from its messages
@@ -66,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyError as e:
         print(e.text(args.lang), file=sys.stderr)
         return 2
-    with Screener(Settings(policy=rules)) as screener:
+    with ExitStack() as models:
+
+        @cache
+        def screener() -> Screener:
+            return models.enter_context(Screener(Settings(policy=rules)))
+
         for path in args.filenames:
             reasons = problems(path, screener, args.accept_metadata)
             for reason in reasons:

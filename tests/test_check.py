@@ -68,6 +68,16 @@ def test_privacyscreens_own_outputs_pass(screened, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_checking_privacyscreens_own_outputs_loads_no_model(screened):
+    """A sealed output needs no screening, so no model runtime loads: the hook is fast (#17)."""
+    outputs = [str(p) for p in sorted(screened.glob("*.png"))]
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "privacyscreen", "check", *outputs],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    imported = {line.rpartition("|")[2].strip().split(".")[0] for line in done.stderr.splitlines()}
+    assert "privacyscreen" in imported and not imported & {"onnxruntime", "mediapipe"}
+
+
 def test_an_output_edited_afterwards_is_screened_again(screened, portrait, tmp_path, capsys):
     """Someone pastes the original face back into the safe copy."""
     edited = tmp_path / "edited.png"
