@@ -102,7 +102,8 @@ def encode(pixels: np.ndarray, photo: Photo, release: str) -> tuple[bytes, str]:
     if fmt == "JPEG":
         quality = min(95, max(75, photo.jpeg_quality or 90))
         subsampling = photo.jpeg_subsampling if photo.jpeg_subsampling in (0, 1, 2) else 2
-        image.save(buf, "JPEG", quality=quality, subsampling=subsampling, optimize=True, xmp=xmp, **options)
+        # no optimize=True: on a 12 MP photo it took 0.13 s instead of 0.03 s for a file 2 % smaller
+        image.save(buf, "JPEG", quality=quality, subsampling=subsampling, xmp=xmp, **options)
     elif fmt == "PNG":
         info = PngInfo()
         info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"))
