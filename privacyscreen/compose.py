@@ -13,7 +13,8 @@ only doubtful faces in which a closer look sees no face, redacted like the rest)
 text, keeping a margin around each, holds at most half of anyone's body (clothing and posture
 identify too), and has one of the aspect ratios people post. Candidates are ranked by how much of
 their subject they hold; crops smaller than `min_side` on their short side are dropped.
-Every crop is screened again as a photo of its own before it is written (see screen.py).
+Every crop is screened again as a photo of its own before it is written (see screen.py), at the
+platform's size for its aspect ratio when it is larger (`posting_size`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from .findings import Action, Box, Finding, Kind, overlap, union_box
 
 ASPECTS = {"1:1": 1.0, "4:5": 4 / 5, "1.91:1": 1.91}  # width / height: square, Instagram portrait, link posts
+POSTING_SIZES = {"1:1": (1080, 1080), "4:5": (1080, 1350), "1.91:1": (1200, 628)}  # px the platforms show them at
 MIN_SIDE = 320  # px on the short side: the smallest image the platforms accept without upscaling
 CONTEXT = {"hands": 2.0, "feet": 1.6, "table": 1.6}  # crop height per subject height: room for what hands hold
 MARGIN = 0.25  # keep this share of a face's or text's size (and at least 12 px) between it and any crop
@@ -60,6 +62,13 @@ def propose(
         if ranked:
             found[subject] = ranked
     return found
+
+
+def posting_size(c: Composition) -> tuple[int, int]:
+    """The size (width, height) to write a composition at: the platform's for its aspect ratio, or
+    the crop's own when it is smaller (a crop is never enlarged beyond what the photo holds)."""
+    w, h = POSTING_SIZES[c.aspect]
+    return (w, h) if c.crop[2] >= w else (c.crop[2], c.crop[3])
 
 
 def repeats(crop: Box, other: Box) -> bool:

@@ -46,7 +46,10 @@ def record(s: Screening, base: Path) -> dict:
 
 
 def output(o: Output, base: Path) -> dict:
-    extra = {"composition": o.composition, "crop": list(o.crop)} if o.composition and o.crop else {}
+    extra = {}
+    if o.composition and o.crop and o.size:
+        extra = {"composition": o.composition, "crop": list(o.crop), "size": list(o.size),
+                 "posting_size": o.posting_size}  # fmt: skip
     return {"path": relative(o.path, base), "kind": o.kind, "sha256": o.sha256} | extra
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from . import compose, consent, detectors, models, photo, policy, redact, write
 from .compose import ASPECTS
+from .detectors._pixels import resized
 from .findings import Action, Box, Finding, Kind, Shape, Style, TextLabel, doubtful, merge
 from .messages import os_problem
 from .policy import Reason, Verdict
@@ -38,6 +39,8 @@ class Output:
     sha256: str
     composition: str | None = None  # "hands", "feet" or "table"
     crop: Box | None = None  # where the composition lies in the photo
+    size: tuple[int, int] | None = None  # a composition's width and height as written
+    posting_size: bool | None = None  # whether that is the platform's size for its aspect ratio
 
 
 @dataclass
@@ -246,10 +249,12 @@ class Screener:
                 ):
                     failed += 1
                     continue
-                crop = redact.apply(crop, again.findings, self.settings.style, self.settings.shape)
+                size = compose.posting_size(c)
+                crop = resized(redact.apply(crop, again.findings, self.settings.style, self.settings.shape), size=size)
                 named = dest.with_name(f"{dest.name}.{subject}")
                 target, digest = self.write(crop, pic, policy.RELEASE[Verdict.NO_PEOPLE], named, result.source)
-                made.append(Output(target, "composition", digest, subject, c.crop))
+                posted = size == compose.POSTING_SIZES[c.aspect]
+                made.append(Output(target, "composition", digest, subject, c.crop, size, posted))
                 result.outputs.append(made[-1])
                 break
         why = []

@@ -170,6 +170,29 @@ def test_small_text_no_one_can_read_is_redacted_in_a_crop_under_strict(screener,
     assert changed.mean() < 0.1  # and nowhere much else
 
 
+def test_a_composition_is_written_at_the_platforms_size_never_enlarged(screener, no_people, tmp_path):
+    """A crop larger than the platform shows it is written at 1080 x 1080, 1080 x 1350 or 1200 x 628;
+    a smaller one at its own size; the report says which."""
+    from PIL import Image
+
+    from privacyscreen import report
+
+    big = tmp_path / "big" / "coffee.png"
+    big.parent.mkdir()
+    Image.open(no_people).convert("RGB").resize((3000, 2000), Image.LANCZOS).save(big)
+    for path, hand, posted in ((big, (1200, 800, 600, 500), True), (no_people, (150, 150, 60, 50), False)):
+        result, _ = compose_on(screener, path, [finding("hand", hand)], tmp_path / path.parent.name)
+        [output] = result.outputs
+        size = Image.open(output.path).size
+        assert size == (compose.POSTING_SIZES[_aspect(output.crop)] if posted else output.crop[2:])
+        listed = report.record(result, tmp_path)["outputs"][0]
+        assert listed["size"] == list(size) and listed["posting_size"] is posted
+
+
+def _aspect(crop) -> str:
+    return min(compose.ASPECTS, key=lambda a: abs(compose.ASPECTS[a] - crop[2] / crop[3]))
+
+
 def test_a_portrait_without_hands_gets_no_composition_and_says_why(tmp_path, portrait):
     from privacyscreen.screen import Screener, Settings
 
