@@ -232,8 +232,9 @@ class Screener:
         made: list[Output] = []
         failed = 0
         unsure = {f for f in findings if f.action == Action.REDACTED and self.unsure(pic.pixels, f)}
-        clear, near = (compose.propose(given, pic.width, pic.height, self.settings.aspects)
-                       for given in (findings, [f for f in findings if f not in unsure]))  # fmt: skip
+        clear = compose.propose(findings, pic.width, pic.height, self.settings.aspects)
+        near = compose.propose([f for f in findings if f not in unsure], pic.width, pic.height,
+                               self.settings.aspects) if unsure else {}  # fmt: skip
         proposals = {s: clear.get(s, []) + [c for c in near.get(s, []) if c not in clear.get(s, [])]
                      for s in compose.CONTEXT if s in clear or s in near}  # fmt: skip
         for subject, candidates in proposals.items():

@@ -57,14 +57,19 @@ class Pose(Detector):
         )  # fmt: skip
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
-        found = self.detect_crop(pixels)
+        small, scale = reduced(pixels, MAX_SIDE)
+        found = self._upright(small, scale, pixels.shape)
         if not any(f.kind == Kind.PERSON for f in found):
-            found = merge(found + self._turned(pixels))
+            found = merge(found + self._turned(small, scale, pixels.shape))
         return found
 
     def detect_crop(self, pixels: np.ndarray) -> list[Finding]:
         """Bodies in the upright views only."""
-        small, scale = reduced(pixels, MAX_SIDE)
+        return self._upright(*reduced(pixels, MAX_SIDE), pixels.shape)
+
+    def _upright(self, small: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[Finding]:
+        """Bodies in the upright views of `small`, a copy of a photo of `shape` reduced by `scale`, in
+        pixels of the photo."""
         fine, shrink = reduced(small, FINE_SIDE)  # from the copy: a 50-MP photo is not read again
         found = self._poses(small, anybody) + tiled(small, TILE, OVERLAP, partial(self._poses, counts=upper_body),
                                                     shifted)  # fmt: skip
@@ -72,12 +77,11 @@ class Pose(Detector):
             scaled(f, 1 / (scale * shrink))
             for f in tiled(fine, FINE_TILE, FINE_OVERLAP, partial(self._poses, counts=standing), shifted)
         ]
-        return merge(clipped(found, pixels.shape[1], pixels.shape[0]))
+        return merge(clipped(found, shape[1], shape[0]))
 
-    def _turned(self, pixels: np.ndarray) -> list[Finding]:
-        """Bodies in a reduced copy turned a quarter both ways and upside down, in pixels of the photo; only
+    def _turned(self, small: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[Finding]:
+        """Bodies in `small` turned a quarter both ways and upside down, in pixels of the photo; only
         those whose landmarks are seen (turned over, a cat's fur can look like a body)."""
-        small, scale = reduced(pixels, MAX_SIDE)
         sh, sw = small.shape[:2]
         found = [
             scaled(replace(f, box=unturn(f.box, quarters, sw, sh)), 1 / scale)
@@ -85,7 +89,7 @@ class Pose(Detector):
             for f in self._poses(turned, anybody)
             if f.score >= SEEN  # not a body made up of landmarks hardly seen (a cat's fur turned over)
         ]
-        return clipped(found, pixels.shape[1], pixels.shape[0])
+        return clipped(found, shape[1], shape[0])
 
     def _poses(self, part: np.ndarray, counts: Callable) -> list[Finding]:
         """Findings for each body in `part` for which `counts(points)` holds, in its own pixels (a box may
