@@ -16,10 +16,10 @@ from contextlib import ExitStack
 from functools import cache
 from pathlib import Path
 
-from . import photo, policy, write
-from .findings import Action, Kind
+from . import mp4, photo, policy, video, write
+from .findings import Action, Finding, Kind
 from .messages import LANGUAGES, default_language, language_of, say, shown, speak
-from .policy import HIDES_FACE, Policy, PolicyError, Reason, Verdict
+from .policy import HIDES_FACE, Policy, PolicyError, Reason, Sound, Verdict
 from .screen import Screener, Settings
 
 
@@ -28,6 +28,8 @@ def problems(path: Path, screener: Callable[[], Screener], accept_metadata: bool
     (its models load only for a photo that must be screened). With `accept_metadata`, the metadata
     it carries is no reason."""
     try:
+        if video.is_clip(path):
+            return clip_problems(path, screener, accept_metadata)
         data = photo.read(path)
         if write.sealed_release(data) == "not-applicable":
             return []
@@ -36,19 +38,40 @@ def problems(path: Path, screener: Callable[[], Screener], accept_metadata: bool
         return [Reason(f"error-{e.code}", detail=e.detail)]
     rules = screener().settings.policy
     decision = policy.decide(screener().find(pic.pixels), (), pic.height, rules)
-    redacted = [f for f in decision.findings if f.action == Action.REDACTED]
-    found = []
+    return found(decision, rules.name) + ([Reason("check-metadata", metadata=pic.metadata)]
+                                          if pic.metadata and not accept_metadata else [])  # fmt: skip
+
+
+def clip_problems(path: Path, screener: Callable[[], Screener], accept_metadata: bool) -> list[Reason]:
+    """`problems` of a clip: none when privacyscreen wrote it and nobody changed it since; else what
+    following it finds, its metadata, and its sound when the policy removes sound."""
+    with path.open("rb") as f:
+        if mp4.sealed_release(f, path.stat().st_size) == "not-applicable":
+            return []
+    clip = video.load(path)
+    followed = screener().follow(clip)
+    rules = screener().settings.policy
+    reasons = found(followed.decision, rules.name)
+    if clip.metadata and not accept_metadata:
+        reasons.append(Reason("check-metadata", metadata=clip.metadata))
+    if followed.sound == Sound.REMOVE:
+        reasons.append(Reason("check-audio", detail=rules.name))
+    return reasons
+
+
+def found(decision: policy.Decision, rules: str) -> list[Reason]:
+    """What a decision redacted, and whether what remains still needs consent, as reasons."""
+    redacted: list[Finding] = [f for f in decision.findings if f.action == Action.REDACTED]
+    reasons = []
     faces = sum(f.kind in HIDES_FACE for f in redacted)  # from the decision, never from its messages
     if faces:
-        found.append(Reason("check-faces", count=faces))
+        reasons.append(Reason("check-faces", count=faces))
     texts = [f for f in redacted if f.kind == Kind.TEXT]
     if texts:
-        found.append(Reason("check-text", count=len(texts), items=tuple(sorted({f"text-{f.label}" for f in texts}))))
+        reasons.append(Reason("check-text", count=len(texts), items=tuple(sorted({f"text-{f.label}" for f in texts}))))
     if decision.verdict == Verdict.NEEDS_CONSENT:
-        found.append(Reason("check-body", detail=rules.name))
-    if pic.metadata and not accept_metadata:
-        found.append(Reason("check-metadata", metadata=pic.metadata))
-    return found
+        reasons.append(Reason("check-body", detail=rules))
+    return reasons
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,6 +81,8 @@ class Finding:
     detector: str
     action: Action = Action.PENDING
     label: Label = ""  # what kind of text (TextLabel), or how a person is seen; never what the text says
+    track: int | None = None  # in a clip: the number of the track it sums up (see tracks.py) ...
+    frames: tuple[int, int] | None = None  # ... and the first and last frame it was seen in
 
     def with_action(self, action: Action) -> Finding:
         return replace(self, action=action)
@@ -93,7 +95,8 @@ class Finding:
             "detector": self.detector,
             "action": self.action,
         }
-        return d | ({"label": self.label} if self.label else {})
+        d |= {"label": self.label} if self.label else {}
+        return d | ({"track": self.track, "frames": list(self.frames)} if self.frames else {})
 
 
 DOUBTFUL = 0.5  # a face one detector alone saw, scoring less than this, may be no face at all

@@ -25,6 +25,7 @@ from .messages import say
 # Where metadata is kept, and what kinds of things it says, in the order they are named.
 CARRIERS = (
     "exif", "makernote", "iptc", "photoshop", "xmp", "text", "comment", "unknown", "extra-images", "after-image",
+    "container",
 )  # fmt: skip
 KINDS = ("author", "people", "place", "serial", "description", "thumbnail", "other")
 

@@ -42,6 +42,13 @@ RELEASE = {  # IPTC/PLUS model-release status written into the output, per verdi
 PRESETS = ("strict", "standard")
 
 
+class Sound(StrEnum):
+    """What happens to a clip's sound: voices identify too, and a client may be named aloud."""
+
+    KEEP = "keep"
+    REMOVE = "remove"
+
+
 class PolicyError(UserError):
     """A policy file that cannot be used; the message says why."""
 
@@ -59,15 +66,17 @@ class Policy:
     recognisable_body: Verdict = Verdict.NEEDS_CONSENT  # verdict for a recognisable body with its face hidden
     recognisable_height: float = 0.25  # share of the photo's height from which a body is recognisable
     unreadable: str = "small"  # small unreadable lines are redacted anywhere ("small") or on someone ("worn")
+    audio: Sound = Sound.REMOVE  # a clip's sound
 
     @classmethod
     def load(cls, which: str | Path = "strict", allow: tuple[str, ...] = ()) -> Policy:
         """A preset by name or a policy file by path; `allow` adds words to its allow-list."""
         table = _read(which)
         name = table.pop("name", which if isinstance(which, str) and which in PRESETS else Path(which).stem)
-        text, person = table.pop("text", {}), table.pop("person", {})
+        text, person, clips = table.pop("text", {}), table.pop("person", {}), table.pop("video", {})
         for section, keys, rest in (("", (), table), ("text", ("redact", "allow", "unreadable"), text),
-                                    ("person", ("recognisable_body", "recognisable_height"), person)):  # fmt: skip
+                                    ("person", ("recognisable_body", "recognisable_height"), person),
+                                    ("video", ("audio",), clips)):  # fmt: skip
             unknown = sorted(set(rest) - set(keys))
             if unknown:
                 raise PolicyError("policy-unknown-key", file=which, key=".".join(filter(None, (section, unknown[0]))))
@@ -84,11 +93,14 @@ class Policy:
         unreadable = text.get("unreadable")
         if unreadable not in UNREADABLE_WHERE:
             raise PolicyError("policy-bad-value", file=which, key="text.unreadable", valid=", ".join(UNREADABLE_WHERE))
+        audio = clips.get("audio", Sound.REMOVE)
+        if audio not in tuple(Sound):
+            raise PolicyError("policy-bad-value", file=which, key="video.audio", valid=", ".join(Sound))
         words = text.get("allow", [])
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise PolicyError("policy-bad-value", file=which, key="text.allow", valid='["word", ...]')
         return cls(str(name), frozenset(TextLabel(r) for r in redact), tuple(dict.fromkeys([*words, *allow])),
-                   Verdict(body), float(height), unreadable)  # fmt: skip
+                   Verdict(body), float(height), unreadable, Sound(audio))  # fmt: skip
 
 
 def _read(which: str | Path, depth: int = 0) -> dict:

@@ -11,13 +11,14 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from . import __version__, write
+from . import __version__, video, write
 from .findings import Action, Box
 from .messages import say, shown
 from .photo import no_bomb_warning
@@ -42,7 +43,7 @@ def record(s: Screening, base: Path) -> dict:
         "findings": [f.to_dict() for f in s.findings],
         "outputs": [output(o, base) for o in s.outputs],
         "seconds": {stage: round(t, 4) for stage, t in s.seconds.items()},
-    }
+    } | ({"frames": s.frames, "duration": s.duration, "audio": s.audio} if s.frames is not None else {})
 
 
 def output(o: Output, base: Path) -> dict:
@@ -94,14 +95,15 @@ figure img{max-width:100%;display:block;margin:0 auto .5rem}
 ul{margin:.5rem 0 0;padding-left:1.2rem}
 .compositions{display:flex;flex-wrap:wrap;gap:.5rem;justify-content:center}
 figure.composition{border:none;padding:.25rem}
+.stills{display:grid;grid-template-columns:1fr 1fr;gap:.25rem;margin-bottom:.5rem}.stills img{margin:0}
 figure.composition figcaption{text-align:center;font-size:.9rem}
 """
 
 
-def thumbnail(path: Path, outlined: Sequence[Box] = (), side: int = THUMBNAIL) -> str:
-    """A small JPEG of an output (never of an original), with `outlined` regions (in the output's
-    pixels) drawn, as a data URL."""
-    with no_bomb_warning(), Image.open(path) as opened:
+def thumbnail(path: Path | Image.Image, outlined: Sequence[Box] = (), side: int = THUMBNAIL) -> str:
+    """A small JPEG of an output (never of an original; or of a frame of one), with `outlined`
+    regions (in the output's pixels) drawn, as a data URL."""
+    with no_bomb_warning(), (Image.open(path) if isinstance(path, Path) else nullcontext(path)) as opened:
         im = opened.convert("RGB")
         scale = side / max(im.size)
         small = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))))
@@ -118,7 +120,12 @@ def pictures(s: Screening, lang: str) -> str:
     """The thumbnails of one photo's outputs: the redacted photo, then its compositions."""
     photo, crops = "", []
     for o in s.outputs:
-        if o.kind == "redacted":
+        if o.kind == "redacted" and s.frames is not None:
+            frames = video.stills(o.path, set(s.stills))
+            photo = '<div class="stills">' + "".join(
+                f'<img src="{thumbnail(Image.fromarray(frames[n]), s.stills[n], THUMBNAIL // 2)}"'
+                f' alt="{escape(s.source.name)} {n}" data-frame="{n}">' for n in sorted(frames)) + "</div>"
+        elif o.kind == "redacted":
             redacted = [f.box for f in s.findings if f.action == Action.REDACTED]
             photo = f'<img src="{thumbnail(o.path, redacted)}" alt="{escape(s.source.name)}">'
         else:

@@ -22,14 +22,18 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compose, consent, detectors, models, photo, policy, redact, write
+from . import compose, consent, detectors, models, mp4, photo, policy, redact, tracks, video, write
 from .compose import ASPECTS
 from .detectors._pixels import resized
 from .findings import Action, Box, Finding, Kind, Shape, Style, TextLabel, doubtful, merge
 from .messages import os_problem
-from .policy import Reason, Verdict
+from .policy import Reason, Sound, Verdict
 
 SYSTEM_FILES = {"thumbs.db", "desktop.ini"}  # Windows' own hidden files in photo folders
+KEYFRAME_SECONDS = 0.5  # in a clip, every detector sees one frame each half second; the quick look sees the rest
+CLIP_TIME = 20  # a clip may take this many times a photo's time limit
+STILLS = 4  # frames of a clip shown on the contact sheet
+SEVERITY = (Verdict.NO_PEOPLE, Verdict.ANONYMIZED, Verdict.CONSENTED, Verdict.NEEDS_CONSENT)  # a clip's: its worst
 
 
 @dataclass
@@ -45,7 +49,7 @@ class Output:
 
 @dataclass
 class Screening:
-    """Everything known about one input photo: the record that reports are made of."""
+    """Everything known about one input photo or clip: the record that reports are made of."""
 
     source: Path
     verdict: Verdict = Verdict.ERROR
@@ -56,11 +60,30 @@ class Screening:
     outputs: list[Output] = field(default_factory=list)
     error: Reason | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    frames: int | None = None  # of a clip
+    duration: float | None = None  # of a clip, in seconds
+    audio: Sound | None = None  # what happened to a clip's sound (None: it had none)
+    stills: dict[int, list[Box]] = field(default_factory=dict)  # a few frames of a clip: the boxes hidden there
 
     @property
     def explanation(self) -> list[Reason]:
         """What the user is told: the error, or the reasons for the verdict."""
         return [self.error] if self.error else self.reasons
+
+
+@dataclass
+class Followed:
+    """What following a clip found: its decision, the tracks hidden over their lives, and its sound."""
+
+    decision: policy.Decision
+    hidden: list[tracks.Track]
+    every: int  # frames from one keyframe to the next: the margin a track is hidden for before and after
+    frames: int  # decoded
+    sound: Sound | None  # what happens to its sound (None: it has none)
+
+    def hidden_in(self, frame: int) -> list[Finding]:
+        """What is hidden in `frame`: each hidden track where it is there."""
+        return [f for t in self.hidden if (f := t.at(frame, self.every)) is not None]
 
 
 @dataclass(frozen=True)
@@ -143,11 +166,13 @@ class Screener:
         when it still needs consent, to `held` plus that suffix (no copy when `held` is None).
         `decoded` is the source already decoded, when the caller has it."""
         result = Screening(source)
+        clip = video.is_clip(source)
+        limit = self.settings.time_limit and self.settings.time_limit * (CLIP_TIME if clip else 1)
         try:
-            with time_limit(self.settings.time_limit):
-                self._screen(result, dest, held, decoded)
+            with time_limit(limit):
+                (self._screen_clip if clip else self._screen)(result, dest, held, decoded)
         except TimeLimit:
-            result.error = Reason("error-time-limit", detail=f"{self.settings.time_limit:g}")
+            result.error = Reason("error-time-limit", detail=f"{limit:g}")
         except photo.PhotoError as e:
             result.error = Reason(f"error-{e.code}", detail=e.detail)
         except write.VerifyError as e:
@@ -159,8 +184,71 @@ class Screener:
         if result.error:
             for output in result.outputs:  # written before the error: never leave a copy the report does not list
                 output.path.unlink(missing_ok=True)
-            result.verdict, result.findings, result.outputs = Verdict.ERROR, [], []
+            result.verdict, result.findings, result.outputs, result.audio = Verdict.ERROR, [], [], None
         return result
+
+    def follow(self, clip: video.Clip, clock: Clock | None = None) -> Followed:
+        """Every detector on a keyframe each KEYFRAME_SECONDS, the quick look (`Detector.detect_frame`)
+        on every frame between, the findings of each frame decided, then linked into tracks; one
+        decision for the clip, whose verdict is the worst of its frames'."""
+        clock, settings = clock or Clock({}), self.settings
+        every = max(1, round(clip.rate * KEYFRAME_SECONDS))
+        consent = self.consent_problems()
+        seen, verdicts = [], {Verdict.NO_PEOPLE}
+        for n, pixels in video.frames(clip):
+            if n % every == 0:
+                found = self.find(pixels, clock)
+            else:
+                with clock("quick look"):
+                    found = merge([f for d in self.detectors for f in d.detect_frame(pixels)])
+            decision = policy.decide(found, (), clip.height, settings.policy, settings.keep, consent,
+                                     settings.channel or "")  # fmt: skip
+            seen.append((n, decision.findings))
+            verdicts.add(decision.verdict)
+        followed = tracks.link(seen, gap=2 * every)
+        decision = policy.decide([t.summary() for t in followed], clip.metadata, clip.height, settings.policy,
+                                 settings.keep, consent, settings.channel or "")  # fmt: skip
+        hidden = [t for t in followed if t.redacted]
+        numbers = {t.number for t in hidden}
+        decision.findings = [f.with_action(Action.REDACTED) if f.track in numbers else f for f in decision.findings]
+        decision.verdict = max(verdicts | {decision.verdict}, key=SEVERITY.index)
+        sound = settings.policy.audio if clip.audio else None
+        if sound:
+            decision.reasons.append(Reason(f"reason-audio-{sound}", detail=settings.policy.name))
+        return Followed(decision, hidden, every, len(seen), sound)
+
+    def _screen_clip(self, result: Screening, dest: Path, held: Path | None, decoded: photo.Photo | None) -> None:
+        """The steps of `screen` for a clip: follow it, then rebuild it with every hidden track
+        redacted in every frame of its life."""
+        clock, settings = Clock(result.seconds), self.settings
+        with clock("decode"):
+            clip = video.load(result.source)
+        result.sha256, result.size = clip.sha256, (clip.width, clip.height)
+        result.frames, result.duration = clip.frames, round(clip.seconds, 3)
+        followed = self.follow(clip, clock)
+        result.verdict, result.findings = followed.decision.verdict, followed.decision.findings
+        result.reasons, result.audio = followed.decision.reasons, followed.sound
+        copy = held if result.verdict == Verdict.NEEDS_CONSENT else dest
+        if copy is None:
+            return
+        stills = {round(i * (followed.frames - 1) / (STILLS - 1)) for i in range(STILLS)}
+
+        def render(n: int, pixels: np.ndarray) -> np.ndarray:
+            shown = [f.with_action(Action.REDACTED) for f in followed.hidden_in(n)]
+            if n in stills:
+                result.stills[n] = [f.box for f in shown]
+            return redact.apply(pixels, shown, settings.style, settings.shape)
+
+        release, keep = policy.RELEASE[result.verdict], followed.sound == Sound.KEEP
+        with clock("encode"):
+            data = mp4.rebuild(clip, render, keep, release)
+        with clock("verify"):
+            mp4.verify(data, clip, followed.frames, keep, release)
+        with clock("write"):
+            target = copy.with_name(copy.name + ".mp4")
+            if target.resolve() == result.source.resolve():
+                raise OSError("the safe copy would overwrite the original")
+            result.outputs.append(Output(target, "redacted", write.write_atomic(data, target)))
 
     def _screen(self, result: Screening, dest: Path, held: Path | None, decoded: photo.Photo | None) -> None:
         """The steps of `screen`, filling in `result`; raises on any problem."""

