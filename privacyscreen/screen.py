@@ -254,6 +254,10 @@ class Screener:
         """The steps of `screen`, filling in `result`; raises on any problem."""
         clock, source = Clock(result.seconds), result.source
         with clock("decode"):
+            if source.suffix.lower() in video.SUFFIXES:  # named as a clip, yet no clip: the user expects a video
+                if not photo.read(source):
+                    raise photo.PhotoError("empty")
+                raise photo.PhotoError("video-not-a-video", source.suffix)
             pic = decoded or photo.load(source)
         result.sha256, result.size = pic.sha256, (pic.width, pic.height)
         decision = policy.decide(

@@ -19,6 +19,7 @@ import numpy as np
 from .metadata import Found, Metadata
 from .photo import PhotoError
 
+SUFFIXES = {".mp4", ".mov", ".m4v"}  # what clips are called; a file so named must be one
 MAX_SECONDS = 180.0  # three minutes: a reel or a story is under one (README, messages)
 MAX_FRAMES = 180 * 60  # three minutes at 60 frames a second
 MAX_FRAME_PIXELS = 3840 * 2160  # 4K

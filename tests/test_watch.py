@@ -277,3 +277,27 @@ def test_a_claim_is_given_back_only_when_the_watcher_that_made_it_is_gone(folder
     (inbox / f"{CLAIM}{os.getpid()}-taken.jpg").write_bytes(b"taken")
     DropFolder(inbox, out)
     assert sorted(p.name for p in inbox.iterdir()) == [f"{CLAIM}{os.getpid()}-taken.jpg", "left.jpg"]
+
+
+def test_a_clip_dropped_in_the_inbox_comes_back_as_a_safe_mp4(folders, tmp_path):
+    """A phone clip synced in slowly: its index (the `moov` box) comes last, so a half copy is no clip yet."""
+    from . import clips
+
+    inbox, out = folders
+    source = clips.build(tmp_path / "IMG_0007.mov", [f for f, _ in clips.pan(12)], tags=clips.PHONE_TAGS, tone=True)
+    watcher = Watcher(inbox, out, tmp_path / "watch.log")
+    try:
+        data = source.read_bytes()
+        with (inbox / source.name).open("wb") as f:
+            f.write(data[: len(data) // 2])
+            f.flush()
+            time.sleep(2 * QUIET + 1)
+            assert not (out / "rejected" / "IMG_0007.txt").exists()
+            f.write(data[len(data) // 2 :])
+        wait_for(lambda: (out / "ready" / "IMG_0007.txt").exists(), timeout=120)
+    finally:
+        assert watcher.stop() == 0
+    note = (out / "ready" / "IMG_0007.txt").read_text()
+    assert "sound kept" in note and "video container tags" in note
+    assert b"iPhone" not in (out / "ready" / "IMG_0007.mp4").read_bytes()
+    assert (out / "originals" / "IMG_0007.mov").read_bytes() == data
