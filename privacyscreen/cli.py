@@ -250,7 +250,7 @@ def run(
     settings = screen.Settings(
         style=Style(style), shape=Shape(shape), keep=frozenset({Kind.FACE} if keep else ()), consents=consents,
         channel=channel, register=register_path, policy=load_policy(lang), compose=compose,
-        aspects=aspects or tuple(composition.ASPECTS), time_limit=time_limit or None,
+        aspects=aspects or tuple(composition.ASPECTS), time_limit=time_limit or None, progress=jobs == 1,
     )  # fmt: skip
     report_path = report_path or out_dir / "privacyscreen-report.json"
     with output_folder(out_dir, lang):

@@ -1,4 +1,4 @@
-"""The flow: load -> detect -> decide -> render -> write, one photo at a time, and a batch run.
+"""The flow: load -> detect -> decide -> render -> write, one photo or clip at a time, and a batch run.
 
 `Screener.screen()` never raises for a bad photo: every input ends with exactly one
 verdict, and only a photo with a safe verdict gets an output file.
@@ -100,6 +100,7 @@ class Settings:
     compose: bool = False  # also write crops that show hands, feet or the table and nobody's identity
     aspects: tuple[str, ...] = tuple(ASPECTS)  # aspect ratios compositions may have
     time_limit: float | None = 300.0  # seconds one photo may take; None: no limit
+    progress: bool = False  # a progress bar per clip, on a terminal
 
 
 class Screener:
@@ -162,9 +163,10 @@ class Screener:
     def screen(
         self, source: Path, dest: Path, held: Path | None = None, decoded: photo.Photo | None = None
     ) -> Screening:
-        """Screen `source`; write its safe copy to `dest` plus the suffix of the output format, or,
-        when it still needs consent, to `held` plus that suffix (no copy when `held` is None).
-        `decoded` is the source already decoded, when the caller has it."""
+        """Screen `source`, a photo or a clip; write its safe copy to `dest` plus the suffix of the
+        output format (`.mp4` for a clip), or, when it still needs consent, to `held` plus that
+        suffix (no copy when `held` is None). `decoded` is the photo already decoded, when the
+        caller has it."""
         result = Screening(source)
         clip = video.is_clip(source)
         limit = self.settings.time_limit and self.settings.time_limit * (CLIP_TIME if clip else 1)
@@ -195,7 +197,7 @@ class Screener:
         every = max(1, round(clip.rate * KEYFRAME_SECONDS))
         consent = self.consent_problems()
         seen, verdicts = [], {Verdict.NO_PEOPLE}
-        for n, pixels in video.frames(clip):
+        for n, pixels in self.counted(video.frames(clip), clip):
             if n % every == 0:
                 found = self.find(pixels, clock)
             else:
@@ -216,6 +218,15 @@ class Screener:
         if sound:
             decision.reasons.append(Reason(f"reason-audio-{sound}", detail=settings.policy.name))
         return Followed(decision, hidden, every, len(seen), sound)
+
+    def counted(self, frames: Iterator[tuple[int, np.ndarray]], clip: video.Clip) -> Iterator[tuple[int, np.ndarray]]:
+        """The frames, shown on a progress bar when the settings ask for one (on a terminal only)."""
+        if not self.settings.progress:
+            return frames
+        from tqdm import tqdm
+
+        return iter(tqdm(frames, total=clip.frames, unit="frame", desc=clip.path.name, disable=None, leave=False,
+                         position=1))  # fmt: skip
 
     def _screen_clip(self, result: Screening, dest: Path, held: Path | None, decoded: photo.Photo | None) -> None:
         """The steps of `screen` for a clip: follow it, then rebuild it with every hidden track

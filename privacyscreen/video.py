@@ -1,5 +1,5 @@
 """Load a clip (MP4, MOV, M4V as phones write them): what its file holds, then its frames one at a
-time, upright RGB, never all in memory. Decoding is FFmpeg's, through PyAV (the `video` extra).
+time, upright RGB, never all in memory. Decoding is FFmpeg's, through PyAV.
 
 PyAV is imported when a clip is opened, not before: a run of photos never loads FFmpeg.
 """
@@ -68,10 +68,8 @@ def is_clip(path: Path) -> bool:
 @contextmanager
 def container(path: Path) -> Iterator:
     """The opened file (PyAV's input container); every FFmpeg error is a PhotoError."""
-    try:
-        import av
-    except ImportError as e:
-        raise PhotoError("video-not-installed") from e
+    import av
+
     try:
         c = av.open(str(path), metadata_errors="ignore")
     except av.error.FFmpegError as e:

@@ -49,7 +49,7 @@ def odd_files(folder: Path) -> dict[str, str | None]:
     return {
         "still.gif": None, "animated.gif": "error-animated", "phone.avif": None, "stereo.jps": None,
         "from-whatsapp": None, "icon.ico": "error-unsupported", "notes.txt": "error-not-an-image",
-        "clip.mp4": "error-not-an-image",
+        "clip.mp4": "error-video-corrupt",  # a clip's first box and nothing more
     }  # fmt: skip
 
 

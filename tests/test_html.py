@@ -52,7 +52,7 @@ def test_the_report_renders_in_chromium_with_every_photo(page_file, tmp_path):
         text = page.inner_text("body")
         for name in ("astronaut.png", "grace_hopper.jpg", "coffee.png", "kapot.jpg"):
             assert name in text
-        assert "4 foto's gecontroleerd" in text and "dit is geen foto" in text
+        assert "4 bestanden gecontroleerd" in text and "dit is geen foto" in text
         # every thumbnail decoded and shown (the broken file has none)
         shown = page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)")
         assert shown == [True, True, True]

@@ -85,7 +85,7 @@ def test_a_counted_message_has_a_form_for_each_number():
         "en": "1 person seen from behind, body visible (policy strict)",
         "nl": "1 persoon van achteren gezien, lichaam zichtbaar (beleid strict)",
     }
-    assert say("summary", "en", count=2, counts="2 no people") == "2 photos screened: 2 no people."
+    assert say("summary", "en", count=2, counts="2 no people") == "2 files screened: 2 no people."
 
 
 def test_every_code_the_package_uses_is_translated():

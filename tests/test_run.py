@@ -125,7 +125,7 @@ def test_dutch_messages(tmp_path, inbox):
     assert result.exit_code == 1
     assert "het bestand is leeg" in result.output
     assert "geen persoon gevonden" in result.output
-    assert "2 foto's gecontroleerd" in result.output
+    assert "2 bestanden gecontroleerd" in result.output
     assert "1 foto kon niet worden gecontroleerd en is niet gekopieerd." in result.output
 
 
