@@ -126,7 +126,7 @@ def test_dutch_messages(tmp_path, inbox):
     assert "het bestand is leeg" in result.output
     assert "geen persoon gevonden" in result.output
     assert "2 bestanden gecontroleerd" in result.output
-    assert "1 foto kon niet worden gecontroleerd en is niet gekopieerd." in result.output
+    assert "1 bestand kon niet worden gecontroleerd en is niet gekopieerd." in result.output
 
 
 def test_compose_says_how_many_compositions_were_written(tmp_path, inbox):
