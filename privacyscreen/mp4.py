@@ -12,6 +12,7 @@ import hashlib
 import io
 import struct
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
@@ -52,13 +53,14 @@ def boxes(f: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int, int, 
         pos += size
 
 
-def rebuild(clip: Clip, render: Callable[[int, np.ndarray], np.ndarray], audio: bool, release: str) -> bytes:
+def rebuild(clip: Clip, render: Callable[[int, np.ndarray], np.ndarray], audio: bool, release: str,
+            into: BinaryIO) -> None:  # fmt: skip
     """Decode the clip again, pass every upright frame through `render(index, pixels)`, and encode the
-    results into a fresh, sealed MP4, keeping their timing; its sound too when `audio`."""
+    results into a fresh, sealed MP4 written `into` an empty file, keeping their timing; its sound
+    too when `audio`."""
     import av
 
-    buf = io.BytesIO()
-    with video.container(clip.path) as source, av.open(buf, "w", format="mp4", options={"fflags": "+bitexact"}) as out:
+    with video.container(clip.path) as source, av.open(into, "w", format="mp4", options={"fflags": "+bitexact"}) as out:
         vin = source.streams.video[0]
         vout = out.add_stream("libx264", rate=clip.rate, options={"crf": str(CRF), "preset": "veryfast"})
         vout.width, vout.height, vout.pix_fmt = clip.width, clip.height, "yuv420p"
@@ -83,13 +85,14 @@ def rebuild(clip: Clip, render: Callable[[int, np.ndarray], np.ndarray], audio: 
         out.mux(vout.encode())
         if aout is not None:
             out.mux(aout.encode())
-    return seal(buf.getvalue(), release)
+    seal(into, release)
 
 
-def seal(data: bytes, release: str) -> bytes:
-    """The file with our XMP packet appended in a top-level `uuid` box, sealing every byte before it."""
-    packet = xmp_packet(release, hashlib.sha256(data).hexdigest())
-    return data + struct.pack(">I4s", 8 + 16 + len(packet), b"uuid") + XMP_UUID + packet
+def seal(f: BinaryIO, release: str) -> None:
+    """Append our XMP packet to the file in a top-level `uuid` box, sealing every byte before it."""
+    end = f.seek(0, io.SEEK_END)
+    packet = xmp_packet(release, digest(f, end))
+    f.write(struct.pack(">I4s", 8 + 16 + len(packet), b"uuid") + XMP_UUID + packet)
 
 
 def sealed_release(f: BinaryIO, size: int) -> str | None:
@@ -101,6 +104,19 @@ def sealed_release(f: BinaryIO, size: int) -> str | None:
         return None
 
 
+def digest(f: BinaryIO, length: int) -> str:
+    """The sha256 of the first `length` bytes of `f`, read a megabyte at a time; leaves `f` at `length`."""
+    f.seek(0)
+    sha = hashlib.sha256()
+    while length:
+        chunk = f.read(min(length, 1 << 20))
+        if not chunk:
+            raise VerifyError("a box ends too soon")
+        sha.update(chunk)
+        length -= len(chunk)
+    return sha.hexdigest()
+
+
 def release_of(f: BinaryIO, size: int) -> str:
     """The release status in the clip's last box, when it is our XMP packet and its seal matches."""
     *_, (kind, start, body, end) = boxes(f, 0, size)
@@ -108,17 +124,9 @@ def release_of(f: BinaryIO, size: int) -> str:
     if kind != b"uuid" or f.read(16) != XMP_UUID or end - body > 4096:
         raise VerifyError("XMP packet missing")
     packet = f.read(end - body - 16)
-    f.seek(0)
-    digest = hashlib.sha256()
-    left = start
-    while left:
-        chunk = f.read(min(left, 1 << 20))
-        if not chunk:
-            raise VerifyError("a box ends too soon")
-        digest.update(chunk)
-        left -= len(chunk)
+    seal = digest(f, start)
     for release in RELEASE_STATUS:
-        if packet == xmp_packet(release, digest.hexdigest()):
+        if packet == xmp_packet(release, seal):
             return release
     raise VerifyError("seal does not match" if len(packet) == len(xmp_packet("none", UNSEALED)) else "unexpected XMP")
 
@@ -141,17 +149,18 @@ def check_allow_list(f: BinaryIO, size: int, start: int = 0, end: int | None = N
                 raise VerifyError("container metadata present")
 
 
-def verify(data: bytes, clip: Clip, frames: int, audio: bool, release: str) -> None:
-    """Read a rebuilt clip back and prove it: only allowed boxes, its seal, one H.264 track of
-    `frames` upright frames of the clip's size lasting as long as the clip, sound only when `audio`,
-    no container tags. Raises VerifyError."""
-    f = io.BytesIO(data)
-    check_allow_list(f, len(data))
-    if release_of(f, len(data)) != release:
-        raise VerifyError("model-release status differs")
+def verify(path: Path, clip: Clip, frames: int, audio: bool, release: str) -> None:
+    """Read a rebuilt clip back from disk and prove it: only allowed boxes, its seal, one H.264
+    track of `frames` upright frames of the clip's size lasting as long as the clip, sound only
+    when `audio`, no container tags. Raises VerifyError."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        check_allow_list(f, size)
+        if release_of(f, size) != release:
+            raise VerifyError("model-release status differs")
     import av
 
-    with av.open(io.BytesIO(data), "r") as c:
+    with av.open(str(path), "r") as c:
         streams = [(s.type, s.codec_context.name) for s in c.streams]
         if streams != [("video", "h264"), *([("audio", "aac")] if audio else [])]:
             raise VerifyError(f"unexpected streams: {streams}")

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from multiprocessing import util
 from pathlib import Path
 
@@ -251,15 +252,24 @@ class Screener:
             return redact.apply(pixels, shown, settings.style, settings.shape)
 
         release, keep = policy.RELEASE[result.verdict], followed.sound == Sound.KEEP
-        with clock("encode"):
-            data = mp4.rebuild(clip, render, keep, release)
-        with clock("verify"):
-            mp4.verify(data, clip, followed.frames, keep, release)
-        with clock("write"):
-            target = copy.with_name(copy.name + ".mp4")
-            if target.resolve() == result.source.resolve():
-                raise OSError("the safe copy would overwrite the original")
-            result.outputs.append(Output(target, "redacted", write.write_atomic(data, target)))
+        target = copy.with_name(copy.name + ".mp4")
+        if target.resolve() == result.source.resolve():
+            raise OSError("the safe copy would overwrite the original")
+        with clock("encode"):  # into the writer's temporary file: a long clip is never all in memory
+            digest = write.write_atomic(partial(mp4.rebuild, clip, render, keep, release), target,
+                                        partial(mp4.verify, clip=clip, frames=followed.frames, audio=keep,
+                                                release=release))  # fmt: skip
+        result.outputs.append(Output(target, "redacted", digest))
+        self.record_use(result)
+
+    def record_use(self, result: Screening) -> None:
+        """Record in the consent register, for every form named, that its safe copy was written under it."""
+        if result.verdict != Verdict.CONSENTED or not self.register or not result.sha256:
+            return
+        copy = result.outputs[0]
+        for form_id in self.settings.consents:
+            channel = self.settings.channel or ""  # set: the forms were checked for it
+            self.register.record_use(form_id, result.sha256, str(copy.path.resolve()), copy.sha256, channel)
 
     def _screen(self, result: Screening, dest: Path, held: Path | None, decoded: photo.Photo | None) -> None:
         """The steps of `screen`, filling in `result`; raises on any problem."""
@@ -290,10 +300,7 @@ class Screener:
             return
         target, digest = self.write(pixels, pic, release, copy, source, clock)
         result.outputs.append(Output(target, "redacted", digest))
-        if decision.verdict == Verdict.CONSENTED and self.register:
-            for form_id in self.settings.consents:
-                channel = self.settings.channel or ""  # set: the forms were checked for it
-                self.register.record_use(form_id, pic.sha256, str(target.resolve()), digest, channel)
+        self.record_use(result)
         if self.settings.compose and any(f.kind in policy.PEOPLE for f in decision.findings):
             with clock("compose"):
                 result.reasons += self.compositions(result, pic, pixels, decision.findings, dest)

@@ -17,9 +17,10 @@ import re
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
@@ -275,19 +276,26 @@ def holder(folder: Path) -> str:
         return "?"
 
 
-def write_atomic(data: bytes, dest: Path) -> str:
-    """Write to a hidden temp file beside `dest`, re-read it, then rename it into place.
-    Returns the sha256 of what is on disk. Nothing partial is ever visible under `dest`."""
+def write_atomic(
+    data: bytes | Callable[[BinaryIO], None], dest: Path, check: Callable[[Path], None] | None = None
+) -> str:
+    """Write to a hidden temp file beside `dest`, re-read it, then rename it into place. `data` is
+    the bytes, or what writes them into the open file (a clip, too long to hold in memory); `check`
+    verifies the file on disk before it is renamed. Returns the sha256 of what is on disk. Nothing
+    partial is ever visible under `dest`."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with os.fdopen(fd, "w+b") as f:
+            data(f) if callable(data) else f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
-        if digest != hashlib.sha256(data).hexdigest():
+        with open(tmp, "rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        if not callable(data) and digest != hashlib.sha256(data).hexdigest():
             raise VerifyError("file on disk differs from what was written")
+        if check:
+            check(Path(tmp))
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, dest)
     except BaseException:

@@ -214,3 +214,27 @@ def test_run_watch_and_check_take_clips(panned, tmp_path):
     changed.write_bytes(bytes(data))
     assert mp4.sealed_release(io.BytesIO(bytes(data)), len(data)) is None
     assert page.read_text().count("data-frame=") == 4  # four frames of the clip, from its safe copy
+
+
+def test_a_clip_with_faces_kept_under_a_valid_form_is_consented_and_on_record(panned, tmp_path):
+    from click.testing import CliRunner
+
+    from privacyscreen.cli import main
+
+    runner, reg = CliRunner(), ["--register", str(tmp_path / "c.sqlite")]
+    assert runner.invoke(main, ["consent", "add", "F-17", "--subject", "Jansen", "--channel", "facebook",
+                                "--scope", "this clip", "--valid-from", "2026-01-01", "--form-version", "1",
+                                *reg]).exit_code == 0  # fmt: skip
+    source, faces = panned
+    done = runner.invoke(main, ["run", str(source), "--out", str(tmp_path / "out"), "--keep", "faces", "--consent",
+                                "F-17", "--channel", "facebook", "--jobs", "1", *reg])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    [record] = json.loads((tmp_path / "out" / "privacyscreen-report.json").read_text())["images"]
+    assert record["verdict"] == "consented"
+    out = tmp_path / "out" / record["outputs"][0]["path"]
+    assert len(hidden_everywhere(source, out, faces)) == len(faces)  # kept: visible in every frame
+    with out.open("rb") as f:
+        assert mp4.sealed_release(f, out.stat().st_size) == "limited"
+    audit = runner.invoke(main, ["consent", "withdraw", "F-17", "--by", "Jansen", *reg])
+    assert audit.exit_code == 0
+    assert str(out.resolve()) in runner.invoke(main, ["consent", "audit", *reg]).output  # the post to take down

@@ -51,16 +51,12 @@ class CenterFace(Detector):
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
         h, w = pixels.shape[:2]
-        scale = min(1.0, COARSE_SIDE / max(h, w))
-        small = resized(pixels, scale)
+        small, scale = reduced(pixels, COARSE_SIDE)
         found = []
         for quarters, turned in turns(small):
             for f in self._run(turned):
                 found.append(replace(f, box=unturn(f.box, quarters, small.shape[1], small.shape[0])))
-        border = round(BORDER * max(small.shape[:2]))
-        framed = cv2.copyMakeBorder(small, border, border, border, border, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-        found += [shifted(f, -border, -border) for f in self._run(framed)]
-        found = [scaled(f, 1 / scale) for f in found]
+        found = [scaled(f, 1 / scale) for f in found + self._framed(small)]
         zoom = ENLARGE if h * w <= ENLARGE_BELOW else 1.0
         if self.fine and (scale < 1.0 or zoom > 1.0):
             found += [scaled(f, 1 / zoom) for f in tiled(resized(pixels, zoom), MAX_TILE, OVERLAP, self._run, shifted,
@@ -68,10 +64,16 @@ class CenterFace(Detector):
         return merge(clipped(found, w, h))
 
     def detect_frame(self, pixels: np.ndarray) -> list[Finding]:
-        """The coarse view, upright only: between a clip's keyframes, where a track already follows each face."""
+        """The coarse view upright, as it is and inside its border: between a clip's keyframes."""
         small, scale = reduced(pixels, COARSE_SIDE)
         h, w = pixels.shape[:2]
-        return clipped([scaled(f, 1 / scale) for f in self._run(small)], w, h)
+        return clipped([scaled(f, 1 / scale) for f in self._run(small) + self._framed(small)], w, h)
+
+    def _framed(self, small: np.ndarray) -> list[Finding]:
+        """What one pass sees in the view inside a black border (a face cut by the frame's edge)."""
+        border = round(BORDER * max(small.shape[:2]))
+        framed = cv2.copyMakeBorder(small, border, border, border, border, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        return [shifted(f, -border, -border) for f in self._run(framed)]
 
     def confirms(self, pixels: np.ndarray, face: Finding) -> bool:
         """Whether a closer look sees a face where `face` was found: a crop three times its size,
