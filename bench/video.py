@@ -70,6 +70,8 @@ json.dump(frames, open(sys.argv[2], "w"))
 def build_clips(quick: bool) -> dict[str, tuple[Path, list | None]]:
     """name: (clip, the known face box per frame or None)."""
     CACHE.mkdir(parents=True, exist_ok=True)
+    if not list(SHARED.glob("*.m*")):
+        raise SystemExit(f"no clips in {SHARED}: the real clips are the leadership's (../shared/media/videos)")
     found: dict[str, tuple[Path, list | None]] = {p.stem: (p, None) for p in sorted(SHARED.glob("*.m*"))}
     frames, faces = zip(*clips.pan(24), strict=True)
     found["pan"] = (clips.build(CACHE / "pan.mp4", list(frames)), list(faces))
