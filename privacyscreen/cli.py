@@ -8,6 +8,7 @@ photos (numpy, OpenCV, Pillow) when it runs, so that --help and the consent comm
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -324,6 +325,41 @@ def watch(
         folder = drop_folder.DropFolder(inbox, out_dir, settings, lang, quiet=quiet_seconds, settle=settle_seconds)
         click.echo(say("watch-started", lang, inbox=inbox, out=out_dir))
         drop_folder.run_until_signalled(folder, poll)
+
+
+@main.command(help=help_text("help-review"))
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--reviewer", default=getpass.getuser, show_default=help_text("help-default-reviewer"),
+              help=help_text("help-review-reviewer"))  # fmt: skip
+@click.option("--no-browser", is_flag=True, help=help_text("help-review-no-browser"))
+@register_option
+@policy_options
+@lang_option()
+def review(out_dir: Path, reviewer: str, no_browser: bool, register_path: Path, lang: str) -> None:
+    import webbrowser
+
+    from werkzeug.serving import make_server
+
+    from . import desk, review
+
+    try:
+        work = review.Desk(out_dir, register_path.parent / review.LOG, reviewer, load_policy(lang))
+    except review.ReviewError as e:
+        raise click.ClickException(e.text(lang)) from None
+    with output_folder(out_dir, lang):
+        web, token = desk.app(work, lang)
+        server = make_server("127.0.0.1", 0, web)
+        url = f"http://127.0.0.1:{server.server_port}/{token}/"
+        click.echo(say("review-started", lang, url=url))
+        if not no_browser:
+            webbrowser.open(url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:  # every change is already written and on record
+            pass
+        finally:
+            server.server_close()
+            work.close()
 
 
 @main.command(help=help_text("help-check"), context_settings={"ignore_unknown_options": True, "help_option_names": []})

@@ -21,6 +21,7 @@ class Kind(StrEnum):
     FEET = "feet"  # both feet and ankles of one person
     HAND = "hand"  # one hand
     TEXT = "text"  # a line of readable text; `label` says what kind
+    DRAWN = "drawn"  # a region a reviewer hid by hand; `label` is the Shape it was drawn in
 
 
 class TextLabel(StrEnum):
@@ -68,7 +69,16 @@ class Shape(StrEnum):
     BOX = "box"
 
 
-Label: TypeAlias = TextLabel | BodyLabel | Literal[""]  # "": nothing more to say
+Label: TypeAlias = TextLabel | BodyLabel | Shape | Literal[""]  # "": nothing more to say
+
+
+def label_of(kind: Kind, label: str) -> Label:
+    """A finding's label as its type, from the word a report gives it."""
+    if not label:
+        return ""
+    if kind == Kind.TEXT:
+        return TextLabel(label)
+    return Shape(label) if kind == Kind.DRAWN else BodyLabel(label)
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ class Finding:
     score: float
     detector: str
     action: Action = Action.PENDING
-    label: Label = ""  # what kind of text (TextLabel), or how a person is seen; never what the text says
+    label: Label = ""  # what kind of text (TextLabel), how a person is seen, a drawn shape; never what text says
     track: int | None = None  # in a clip: the number of the track it sums up (see tracks.py) ...
     frames: tuple[int, int] | None = None  # ... and the first and last frame it was seen in
 

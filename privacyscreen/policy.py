@@ -160,6 +160,8 @@ def action(finding: Finding, policy: Policy, keep: frozenset[Kind] = frozenset()
     """What happens to one finding: faces and heads are redacted unless the user keeps faces,
     text is redacted when the policy lists its label (text that could not be read only where a
     person might still read it: `legible`), bodies, hands and feet are kept."""
+    if finding.kind == Kind.DRAWN:
+        return Action.REDACTED  # a reviewer hid it
     if finding.kind in HIDES_FACE:
         return Action.KEPT if Kind.FACE in keep else Action.REDACTED
     if finding.kind == Kind.TEXT:
@@ -231,6 +233,9 @@ def decide(
         reasons += [Reason(code, count=n, detail=policy.name) for code, n in body_reasons.items() if n]
     elif verdict == Verdict.ANONYMIZED and not faces and not heads:
         reasons.append(Reason("reason-no-one-recognisable"))
+    drawn = sum(f.kind == Kind.DRAWN for f in acted)
+    if drawn:
+        reasons.append(Reason("reason-drawn", count=drawn))
     for code, act in (("reason-text-redacted", Action.REDACTED), ("reason-text-kept", Action.KEPT)):
         texts = [f for f in acted if f.kind == Kind.TEXT and f.action == act]
         if texts:

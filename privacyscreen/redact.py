@@ -23,9 +23,11 @@ def apply(
     pixels: np.ndarray, findings: list[Finding], style: Style = Style.BLUR, shape: Shape = Shape.ELLIPSE
 ) -> np.ndarray:
     """Return a copy of `pixels` with every finding the policy marked "redacted" made unrecognisable:
-    faces and heads in the chosen shape, lines of text as boxes."""
+    faces and heads in the chosen shape, lines of text as boxes, regions a reviewer hid as drawn."""
     redacted = [f for f in findings if f.action == Action.REDACTED]
-    out = redact(pixels, [f.box for f in redacted if f.kind != Kind.TEXT], style, shape)
+    out = redact(pixels, [f.box for f in redacted if f.kind not in (Kind.TEXT, Kind.DRAWN)], style, shape)
+    for drawn in Shape:  # regions a reviewer hid, each in the shape drawn
+        redact(out, [f.box for f in redacted if f.kind == Kind.DRAWN and f.label == drawn], style, drawn, copy=False)
     return redact(out, [f.box for f in redacted if f.kind == Kind.TEXT], style, Shape.BOX, copy=False)
 
 

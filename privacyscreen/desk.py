@@ -1,0 +1,178 @@
+"""`privacyscreen review OUT_DIR`: the review desk, a local web page over `review.Desk`.
+
+Flask, because the work is plain synchronous calls into the pipeline, one reviewer at a time, and
+Flask is small, long-kept and needs no event loop; Werkzeug serves it. Safe by construction: it
+listens on 127.0.0.1 only, on a port the system picks, and answers only under a random token in
+the path (every other path is "not found"); every change is a POST carrying the page's CSRF token
+and, when the browser names one, the page's own origin; photos are named by their number in the
+report, never by a path; the page loads nothing from elsewhere (its CSS and script are inline,
+under a content security policy that allows nothing else).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from html import escape
+from urllib.parse import quote
+
+from flask import Flask, abort, redirect, request, send_file
+from werkzeug.wrappers import Response
+
+from .consent import CHANNELS
+from .findings import Action, Shape
+from .messages import say
+from .policy import Verdict
+from .review import Desk, Harmless, ReviewError
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;background:#fafafa}
+nav a{margin-right:.75rem}.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:1rem;margin:1rem 0}
+.card:focus{outline:3px solid #1565c0}.stage{position:relative;display:inline-block;cursor:crosshair}
+.stage img{max-width:min(900px,100%);display:block;user-select:none}
+.box{position:absolute;border:2px solid #ffc800;pointer-events:none}.draft{position:absolute;border:2px dashed #e00}
+.badge{color:#fff;border-radius:4px;padding:.1rem .5rem;font-weight:600}.corrected{color:#6a1b9a;font-weight:600}
+form{display:inline-block;margin:.25rem .5rem .25rem 0}.error{color:#b71c1c;font-weight:600}
+"""
+SCRIPT = """
+for (const stage of document.querySelectorAll('.stage')) {
+  const img = stage.querySelector('img'), form = stage.parentElement.querySelector('form.hide');
+  let start = null, draft = null;
+  const at = e => { const r = img.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+  stage.addEventListener('mousedown', e => { e.preventDefault(); start = at(e);
+    draft = document.createElement('div'); draft.className = 'draft'; stage.appendChild(draft); });
+  stage.addEventListener('mousemove', e => { if (!start) return; const [x, y] = at(e);
+    Object.assign(draft.style, {left: Math.min(x, start[0]) + 'px', top: Math.min(y, start[1]) + 'px',
+      width: Math.abs(x - start[0]) + 'px', height: Math.abs(y - start[1]) + 'px'}); });
+  stage.addEventListener('mouseup', e => { if (!start) return; const [x, y] = at(e);
+    const k = img.naturalWidth / img.clientWidth, box = [Math.min(x, start[0]), Math.min(y, start[1]),
+      Math.abs(x - start[0]), Math.abs(y - start[1])].map(v => Math.round(v * k));
+    start = null; if (box[2] < 4 || box[3] < 4) { draft.remove(); return; }
+    form.box.value = box.join(','); form.querySelector('button').disabled = false; });
+}
+const cards = [...document.querySelectorAll('.card')];
+document.addEventListener('keydown', e => {
+  if (e.target.closest('select,input,button')) return;
+  const i = cards.indexOf(document.activeElement);
+  const next = e.key === 'j' || e.key === 'ArrowDown' ? i + 1 : e.key === 'k' || e.key === 'ArrowUp' ? i - 1 : null;
+  if (next === null || !cards.length) return;
+  e.preventDefault(); cards[Math.max(0, Math.min(cards.length - 1, next))].focus();
+});
+"""
+COLOURS = {Verdict.NO_PEOPLE: "#2e7d32", Verdict.ANONYMIZED: "#1565c0", Verdict.NEEDS_CONSENT: "#e65100",
+           Verdict.CONSENTED: "#6a1b9a", Verdict.ERROR: "#b71c1c"}  # fmt: skip
+
+
+def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
+    """The desk's web app, and the token its pages live under."""
+    token = token or secrets.token_urlsafe(24)
+    csrf = secrets.token_urlsafe(24)
+    web = Flask(__name__)
+    base = f"/{token}"
+
+    def t(code: str, **params: object) -> str:
+        return escape(say(code, lang, **params))
+
+    web.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # a change is a few fields
+
+    @web.before_request
+    def guard() -> None:
+        request.get_data(parse_form_data=True)  # all of it: a refused request must not keep the server waiting
+        if not request.path.startswith(base + "/") and request.path != base:
+            abort(404)
+        if request.method == "POST":
+            origin = request.headers.get("Origin")
+            if request.form.get("csrf") != csrf or (origin and origin != request.host_url.rstrip("/")):
+                abort(403)
+
+    @web.after_request
+    def headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
+        response.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes Chromium send "Origin: null"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @web.get(f"{base}/")
+    def gallery() -> str:
+        shown = request.args.get("verdict")
+        error = request.args.get("error", "")
+        links = " ".join(f'<a href="{base}/?verdict={v}">{t(v)}</a>' for v in Verdict if v != Verdict.ERROR)
+        cards = "".join(card(i, r) for i, r in enumerate(desk.photos) if not shown or r["verdict"] == shown)
+        problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+        return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{t("desk-title")}</title>'
+                f"<style>{CSS}</style></head><body><h1>{t('desk-title')}</h1><nav>"
+                f'<a href="{base}/">{t("desk-all")}</a> {links}</nav><p>{t("desk-help")}</p>{problem}{cards}'
+                f"<script>{SCRIPT}</script></body></html>")  # fmt: skip
+
+    def options(values: Iterable[str], prefix: str) -> str:
+        return "".join(f'<option value="{v}">{t(prefix + v)}</option>' for v in values)
+
+    def card(i: int, r: dict) -> str:
+        w, h = r["size"]
+        boxes = "".join(
+            f'<div class="box" style="left:{100 * x / w:.2f}%;top:{100 * y / h:.2f}%;width:{100 * bw / w:.2f}%;'
+            f'height:{100 * bh / h:.2f}%"></div>'
+            for x, y, bw, bh in (f["box"] for f in r["findings"] if f["action"] == Action.REDACTED)
+        )
+        reasons = "".join(f"<li>{escape(reason[lang])}</li>" for reason in r["reasons"])
+        shows = "".join(
+            f'<form method="post" action="{base}/photo/{i}/show" class="show"><input type="hidden" name="csrf" '
+            f'value="{csrf}"><input type="hidden" name="finding" value="{n}">{t("desk-finding", kind=f["kind"])} '
+            f'<select name="why">{options(Harmless, "desk-why-")}</select><button>{t("desk-show")}</button></form>'
+            for n, f in enumerate(r["findings"]) if f["action"] == Action.REDACTED
+        )  # fmt: skip
+        hide = (f'<form method="post" action="{base}/photo/{i}/hide" class="hide"><input type="hidden" name="csrf" '
+                f'value="{csrf}"><input type="hidden" name="box"><select name="shape">'
+                f'{options(Shape, "desk-shape-")}</select>'
+                f'<button disabled>{t("desk-hide")}</button></form>')  # fmt: skip
+        approve = (f'<form method="post" action="{base}/photo/{i}/approve" class="approve"><input type="hidden" '
+                   f'name="csrf" value="{csrf}"><select name="channel">'
+                   f'{options(CHANNELS, "channel-")}</select>'
+                   f'<button>{t("desk-approve")}</button></form>')  # fmt: skip
+        corrected = f' <span class="corrected">{t("desk-corrected")}</span>' if r.get("corrected") else ""
+        verdict = Verdict(r["verdict"])
+        return (f'<section class="card" tabindex="0" data-verdict="{verdict}" id="photo-{i}">'
+                f'<h2><span class="badge" style="background:{COLOURS[verdict]}">{t(verdict)}</span> '
+                f'{escape(r["source"])}{corrected}</h2><div class="stage"><img src="{base}/image/{i}?v='
+                f'{r["outputs"][0]["sha256"][:12]}" alt="{escape(r["source"])}" draggable="false">{boxes}</div>'
+                f"<div>{hide}</div><ul>{reasons}</ul><div>{shows}</div><div>{approve}</div></section>")  # fmt: skip
+
+    @web.get(f"{base}/image/<int:i>")
+    def image(i: int) -> Response:
+        try:
+            return send_file(desk.path(i).resolve())
+        except ReviewError:
+            abort(404)
+
+    def done(i: int, change: Callable[[], object]) -> Response:
+        try:
+            change()
+        except ReviewError as e:
+            return redirect(f"{base}/?error={quote(e.text(lang))}#photo-{i}", 303)
+        return redirect(f"{base}/#photo-{i}", 303)
+
+    @web.post(f"{base}/photo/<int:i>/hide")
+    def hide(i: int) -> Response:
+        try:
+            x, y, w, h = (int(v) for v in request.form["box"].split(","))
+            shape = Shape(request.form["shape"])
+        except (KeyError, ValueError):
+            abort(400)
+        return done(i, lambda: desk.hide(i, (x, y, w, h), shape))
+
+    @web.post(f"{base}/photo/<int:i>/show")
+    def show(i: int) -> Response:
+        try:
+            n, why = int(request.form["finding"]), Harmless(request.form["why"])
+        except (KeyError, ValueError):
+            abort(400)
+        return done(i, lambda: desk.show(i, n, why))
+
+    @web.post(f"{base}/photo/<int:i>/approve")
+    def approve(i: int) -> Response:
+        return done(i, lambda: desk.approve(i, request.form.get("channel", "")))
+
+    return web, token

@@ -1,0 +1,160 @@
+"""The review desk, driven for real: the web app served on 127.0.0.1, clicked through in headless
+Chromium with Playwright, and the files it writes read back."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from werkzeug.serving import make_server
+
+from privacyscreen import desk, report, review, write
+from privacyscreen.findings import Shape
+from privacyscreen.policy import Policy
+from privacyscreen.screen import Screener, Settings, plan, run
+
+from . import carriers as C
+from .conftest import SAMPLES
+from .test_html import CHROMIUM, FLAGS
+
+HOPPER_FACE = (180, 120, 160, 200)  # inside Grace Hopper's face in samples/grace_hopper.jpg (x, y, w, h)
+
+
+@pytest.fixture
+def screened(tmp_path) -> Path:
+    """Grace Hopper screened by the text detector alone, so her face is missed; the astronaut, whose
+    patches' text is redacted."""
+    out = tmp_path / "out"
+    settings = Settings(detectors=("text",), policy=Policy.load("standard"))
+    results = run(plan([SAMPLES / "grace_hopper.jpg", SAMPLES / "astronaut.png"], out), settings)
+    report.write_json(results, settings, out / "privacyscreen-report.json")
+    return out
+
+
+@pytest.fixture
+def served(screened, tmp_path):
+    work = review.Desk(screened, tmp_path / "register" / review.LOG, "Joke", Policy.load("standard"))
+    web, token = desk.app(work, "en")
+    server = make_server("127.0.0.1", 0, web)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", token, work
+    server.shutdown()
+    work.close()
+
+
+def detail(pixels: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    x, y, w, h = box
+    region = pixels[y : y + h, x : x + w].astype(np.int16).mean(axis=2)
+    return float(np.abs(np.diff(region, axis=0)).mean() + np.abs(np.diff(region, axis=1)).mean())
+
+
+def test_hide_a_missed_face_take_away_a_false_redaction_and_approve_in_chromium(served, screened, tmp_path):
+    if not CHROMIUM:
+        pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
+    from playwright.sync_api import sync_playwright
+
+    url, token, work = served
+    hopper = next(i for i, r in enumerate(work.photos) if "grace" in r["source"])
+    astronaut = 1 - hopper
+    before = np.asarray(Image.open(work.path(hopper)).convert("RGB"))
+    assert detail(before, HOPPER_FACE) > 8  # the face the detector missed shows
+    texts = sum(f["kind"] == "text" and f["action"] == "redacted" for f in work.photos[astronaut]["findings"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.goto(f"{url}/{token}/")
+        assert page.locator("section.card").count() == 2
+        # drag over her face, on the photo as the page shows it
+        image = page.locator(f"#photo-{hopper} .stage img")
+        shown = image.bounding_box()
+        scale = shown["width"] / before.shape[1]
+        x, y, w, h = HOPPER_FACE
+        page.mouse.move(shown["x"] + x * scale, shown["y"] + y * scale)
+        page.mouse.down()
+        page.mouse.move(shown["x"] + (x + w) * scale, shown["y"] + (y + h) * scale, steps=5)
+        page.mouse.up()
+        page.locator(f"#photo-{hopper} form.hide button").click()
+        page.wait_for_url(f"**/#photo-{hopper}")
+        assert "corrected by hand" in page.locator(f"#photo-{hopper}").inner_text()
+        # the astronaut's first redacted patch is text that names no one
+        card = page.locator(f"#photo-{astronaut}")
+        card.locator("form.show").first.locator("select").select_option("text")
+        card.locator("form.show").first.locator("button").click()
+        page.wait_for_url(f"**/#photo-{astronaut}")
+        # approve Grace Hopper for the website
+        page.locator(f"#photo-{hopper} form.approve select").select_option("website")
+        page.locator(f"#photo-{hopper} form.approve button").click()
+        page.wait_for_url(f"**/#photo-{hopper}")
+        browser.close()
+    after = np.asarray(Image.open(work.path(hopper)).convert("RGB"))
+    assert detail(after, HOPPER_FACE) < 0.35 * detail(before, HOPPER_FACE)  # hidden where drawn
+    approved = screened / "approved" / "website" / work.path(hopper).name
+    assert approved.read_bytes() == work.path(hopper).read_bytes()
+    assert write.sealed_release(approved.read_bytes()) == "not-applicable"
+    assert C.metadata_inventory(approved)["model_release_status"] == ["http://ns.useplus.org/ldf/vocab/MR-NAP"]
+    saved = json.loads((screened / "privacyscreen-report.json").read_text())
+    [grace] = [r for r in saved["images"] if "grace" in r["source"]]
+    assert grace["corrected"] and any(f["kind"] == "drawn" for f in grace["findings"])
+    [spaceman] = [r for r in saved["images"] if "astronaut" in r["source"]]
+    assert sum(f["kind"] == "text" and f["action"] == "redacted" for f in spaceman["findings"]) == texts - 1
+    rows = work.db.execute("SELECT who, change, reason FROM changes ORDER BY rowid").fetchall()
+    assert rows == [("Joke", "hide", ""), ("Joke", "show", "text"), ("Joke", "approve", "")]
+
+
+def test_the_record_is_never_changed_or_deleted(served):
+    _, _, work = served
+    work.hide(0, (10, 10, 40, 40), Shape.BOX)
+    for statement in ("UPDATE changes SET who = 'x'", "DELETE FROM changes"):
+        with pytest.raises(sqlite3.DatabaseError, match="never"):
+            work.db.execute(statement)
+    assert len(work.history(0)) == 1
+
+
+def test_a_photo_that_still_needs_consent_cannot_be_approved(screened, tmp_path):
+    with Screener(Settings()) as strict:  # the portrait's body is recognisable under strict
+        result = strict.screen(SAMPLES / "grace_hopper.jpg", tmp_path / "s" / "g", tmp_path / "s" / "held" / "g")
+    settings = Settings()
+    report.write_json([result], settings, tmp_path / "s" / "privacyscreen-report.json")
+    work = review.Desk(tmp_path / "s", tmp_path / review.LOG, "Joke")
+    with pytest.raises(review.ReviewError, match="cannot be approved"):
+        work.approve(0, "facebook")
+    assert not (tmp_path / "s" / "approved").exists()
+
+
+@pytest.mark.parametrize("attack", ["none", "no token", "wrong token", "other origin", "no csrf", "path", "traversal"])
+def test_requests_from_outside_the_page_are_refused(served, attack):
+    """Only the page itself changes anything ("none": the page's own request, which is let through)."""
+    url, token, work = served
+    page = urllib.request.urlopen(f"{url}/{token}/").read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    before = work.path(0).read_bytes()
+    data = b"box=1,1,50,50&shape=box" + (b"" if attack == "no csrf" else f"&csrf={csrf}".encode())
+    target, headers = f"{url}/{token}/photo/0/hide", {"Origin": url}
+    if attack == "no token":
+        target = f"{url}/photo/0/hide"
+    elif attack == "wrong token":
+        target = f"{url}/{token[:-1]}x/photo/0/hide"
+    elif attack == "other origin":
+        headers["Origin"] = "http://evil.example"
+    elif attack == "path":
+        target, data = f"{url}/{token}/image/..%2f..%2fprivacyscreen-report.json", None
+    elif attack == "traversal":
+        target, data = f"{url}/{token}/image/-1", None
+    request = urllib.request.Request(target, data=data, headers=headers)
+    if attack == "none":
+        assert urllib.request.urlopen(request).status == 200  # after the redirect to the gallery
+        assert len(work.history(0)) == 1
+        return
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code in (403, 404)
+    assert work.path(0).read_bytes() == before and not work.history(0)
