@@ -91,14 +91,21 @@ class Desk:
         return self.photos[i]
 
     def path(self, i: int) -> Path:
-        """The safe copy of photo `i` as it is now."""
-        return self.out_dir / self.record(i)["outputs"][0]["path"]
+        """The safe copy of photo `i` as it is now (always inside the output folder)."""
+        path = self.out_dir / self.record(i)["outputs"][0]["path"]
+        if not path.resolve().is_relative_to(self.out_dir.resolve()):
+            raise ReviewError("review-no-photo", number=i)
+        return path
 
     def findings(self, i: int) -> list[Finding]:
         return [finding(f) for f in self.record(i)["findings"]]
 
     def hide(self, i: int, box: Box, shape: Shape) -> dict:
         """Hide a region the detectors missed (a face, a name on a door, a screen), in `shape`."""
+        width, height = self.record(i)["size"]
+        x, y, w, h = box
+        if w < 1 or h < 1 or x < 0 or y < 0 or x + w > width or y + h > height:
+            raise ReviewError("review-bad-box")
         drawn = Finding(Kind.DRAWN, box, 1.0, "reviewer", label=shape)
         return self._correct(i, [*self.findings(i), drawn], Change.HIDE, {"box": list(box), "shape": shape}, "")
 
@@ -137,7 +144,10 @@ class Desk:
         verdict says, update its record and the report, and put the change on record."""
         record = self.record(i)
         source = self.report_path.parent / record["source"]
-        pic = photo.load(source)
+        try:
+            pic = photo.load(source)
+        except photo.PhotoError:
+            raise ReviewError("review-original-changed", path=source) from None
         if pic.sha256 != record["sha256"]:
             raise ReviewError("review-original-changed", path=source)
         pending = [replace(f, action=Action.PENDING) for f in findings]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import threading
 import urllib.error
@@ -32,9 +33,12 @@ HOPPER_FACE = (180, 120, 160, 200)  # inside Grace Hopper's face in samples/grac
 def screened(tmp_path) -> Path:
     """Grace Hopper screened by the text detector alone, so her face is missed; the astronaut, whose
     patches' text is redacted."""
-    out = tmp_path / "out"
+    out, originals = tmp_path / "out", tmp_path / "originals"
+    originals.mkdir()
+    for name in ("grace_hopper.jpg", "astronaut.png"):
+        shutil.copy(SAMPLES / name, originals / name)
     settings = Settings(detectors=("text",), policy=Policy.load("standard"))
-    results = run(plan([SAMPLES / "grace_hopper.jpg", SAMPLES / "astronaut.png"], out), settings)
+    results = run(plan([originals], out), settings)
     report.write_json(results, settings, out / "privacyscreen-report.json")
     return out
 
@@ -75,6 +79,7 @@ def test_hide_a_missed_face_take_away_a_false_redaction_and_approve_in_chromium(
         assert page.locator("section.card").count() == 2
         # drag over her face, on the photo as the page shows it
         image = page.locator(f"#photo-{hopper} .stage img")
+        image.scroll_into_view_if_needed()
         shown = image.bounding_box()
         scale = shown["width"] / before.shape[1]
         x, y, w, h = HOPPER_FACE
@@ -117,6 +122,21 @@ def test_the_record_is_never_changed_or_deleted(served):
         with pytest.raises(sqlite3.DatabaseError, match="never"):
             work.db.execute(statement)
     assert len(work.history(0)) == 1
+
+
+def test_a_box_off_the_photo_and_a_missing_original_are_clear_errors(served, screened):
+    _, _, work = served
+    with pytest.raises(review.ReviewError, match="on the photo itself"):
+        work.hide(0, (-5, 0, 40, 40), Shape.BOX)
+    source = Path(work.report_path.parent / work.photos[0]["source"])
+    moved = source.with_name("moved" + source.suffix)
+    try:
+        source.rename(moved)
+        with pytest.raises(review.ReviewError, match="is gone or was changed"):
+            work.hide(0, (5, 5, 40, 40), Shape.BOX)
+    finally:
+        moved.rename(source)
+    assert not work.history(0)
 
 
 def test_a_photo_that_still_needs_consent_cannot_be_approved(screened, tmp_path):
