@@ -332,10 +332,11 @@ def watch(
 @click.option("--reviewer", default=getpass.getuser, show_default=help_text("help-default-reviewer"),
               help=help_text("help-review-reviewer"))  # fmt: skip
 @click.option("--no-browser", is_flag=True, help=help_text("help-review-no-browser"))
+@click.option("--policy", "policy_name", help=help_text("help-review-policy"))
 @register_option
-@policy_options
 @lang_option()
-def review(out_dir: Path, reviewer: str, no_browser: bool, register_path: Path, lang: str) -> None:
+def review(out_dir: Path, reviewer: str, no_browser: bool, policy_name: str | None, register_path: Path,
+           lang: str) -> None:  # fmt: skip
     import webbrowser
 
     from werkzeug.serving import make_server
@@ -343,8 +344,9 @@ def review(out_dir: Path, reviewer: str, no_browser: bool, register_path: Path, 
     from . import desk, review
 
     try:
-        work = review.Desk(out_dir, register_path.parent / review.LOG, reviewer, load_policy(lang))
-    except review.ReviewError as e:
+        work = review.Desk(out_dir, register_path.parent / review.LOG, reviewer,
+                           Policy.load(policy_name) if policy_name else None)  # fmt: skip
+    except (review.ReviewError, PolicyError) as e:
         raise click.ClickException(e.text(lang)) from None
     with output_folder(out_dir, lang):
         web, token = desk.app(work, lang)

@@ -21,7 +21,7 @@ from . import photo, policy, redact, write
 from .consent import CHANNELS
 from .findings import Action, Box, Finding, Kind, Shape, Style, label_of
 from .messages import UserError
-from .policy import Policy, Reason, Verdict
+from .policy import PRESETS, Policy, Reason, Verdict
 from .report import relative
 from .screen import HELD, Screener
 
@@ -70,13 +70,18 @@ class ReviewError(UserError):
 class Desk:
     """The screened photos of one output folder, as the report lists them, and the record of changes."""
 
-    def __init__(self, out_dir: Path, log: Path, reviewer: str, rules: Policy = Policy()):
-        self.out_dir, self.reviewer, self.rules = out_dir, reviewer, rules
+    def __init__(self, out_dir: Path, log: Path, reviewer: str, rules: Policy | None = None):
+        """`rules`: the policy corrections are decided by; by default the preset the photos were screened with."""
+        self.out_dir, self.reviewer = out_dir, reviewer
         self.report_path = out_dir / "privacyscreen-report.json"
         try:
             self.report = json.loads(self.report_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise ReviewError("review-no-report", path=self.report_path) from None
+        used = self.report["settings"]["policy"]
+        if rules is None and used not in PRESETS:
+            raise ReviewError("review-policy", name=used)
+        self.rules = rules or Policy.load(used)
         self.photos = [r for r in self.report["images"] if r["outputs"] and r.get("frames") is None]
         log.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(log, check_same_thread=False)  # served by one thread, one request at a time
@@ -155,9 +160,11 @@ class Desk:
         settings = self.report["settings"]
         pixels = redact.apply(pic.pixels, decision.findings, Style(settings["style"]), Shape(settings["shape"]))
         old = self.path(i)
+        where = old.relative_to(self.out_dir)
+        where = where.relative_to(HELD) if where.parts[0] == HELD else where  # the photo's place in the folder
         folder = self.out_dir / HELD if decision.verdict == Verdict.NEEDS_CONSENT else self.out_dir
         target, digest = Screener.write(pixels, pic, policy.RELEASE[decision.verdict],
-                                        folder / old.name.removesuffix(old.suffix), source)  # fmt: skip
+                                        folder / where.with_suffix(""), source)  # fmt: skip
         if target != old:
             old.unlink(missing_ok=True)
         record |= {

@@ -139,6 +139,19 @@ def test_a_box_off_the_photo_and_a_missing_original_are_clear_errors(served, scr
     assert not work.history(0)
 
 
+def test_a_corrected_photo_keeps_its_place_in_the_folder(tmp_path):
+    (tmp_path / "in" / "week 1").mkdir(parents=True)
+    shutil.copy(SAMPLES / "grace_hopper.jpg", tmp_path / "in" / "week 1" / "hopper.jpg")
+    settings = Settings(detectors=("text",), policy=Policy.load("standard"))
+    report.write_json(run(plan([tmp_path / "in"], tmp_path / "out"), settings), settings,
+                      tmp_path / "out" / "privacyscreen-report.json")  # fmt: skip
+    work = review.Desk(tmp_path / "out", tmp_path / review.LOG, "Joke")  # the report's policy: standard
+    assert work.rules.name == "standard"
+    work.hide(0, HOPPER_FACE, Shape.ELLIPSE)
+    assert work.path(0) == tmp_path / "out" / "week 1" / "hopper.jpg" and work.path(0).is_file()
+    assert [p.name for p in (tmp_path / "out").rglob("*.jpg")] == ["hopper.jpg"]
+
+
 def test_a_photo_that_still_needs_consent_cannot_be_approved(screened, tmp_path):
     with Screener(Settings()) as strict:  # the portrait's body is recognisable under strict
         result = strict.screen(SAMPLES / "grace_hopper.jpg", tmp_path / "s" / "g", tmp_path / "s" / "held" / "g")
