@@ -23,6 +23,7 @@ from .consent import CHANNELS
 from .findings import Action, Shape
 from .messages import say
 from .policy import Verdict
+from .report import BADGE_COLOURS
 from .review import Desk, Harmless, ReviewError
 
 CSS = """
@@ -59,8 +60,6 @@ document.addEventListener('keydown', e => {
   e.preventDefault(); cards[Math.max(0, Math.min(cards.length - 1, next))].focus();
 });
 """
-COLOURS = {Verdict.NO_PEOPLE: "#2e7d32", Verdict.ANONYMIZED: "#1565c0", Verdict.NEEDS_CONSENT: "#e65100",
-           Verdict.CONSENTED: "#6a1b9a", Verdict.ERROR: "#b71c1c"}  # fmt: skip
 
 
 def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
@@ -135,7 +134,7 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
         corrected = f' <span class="corrected">{t("desk-corrected")}</span>' if r.get("corrected") else ""
         verdict = Verdict(r["verdict"])
         return (f'<section class="card" tabindex="0" data-verdict="{verdict}" id="photo-{i}">'
-                f'<h2><span class="badge" style="background:{COLOURS[verdict]}">{t(verdict)}</span> '
+                f'<h2><span class="badge" style="background:{BADGE_COLOURS[verdict]}">{t(verdict)}</span> '
                 f'{escape(r["source"])}{corrected}</h2><div class="stage"><img src="{base}/image/{i}?v='
                 f'{r["outputs"][0]["sha256"][:12]}" alt="{escape(r["source"])}" draggable="false">{boxes}</div>'
                 f"<div>{hide}</div><ul>{reasons}</ul><div>{shows}</div><div>{approve}</div></section>")  # fmt: skip

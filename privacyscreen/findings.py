@@ -108,6 +108,15 @@ class Finding:
         d |= {"label": self.label} if self.label else {}
         return d | ({"track": self.track, "frames": list(self.frames)} if self.frames else {})
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Finding:
+        """A finding as `to_dict` wrote it into a report."""
+        kind = Kind(d["kind"])
+        x, y, w, h = d["box"]
+        frames = (d["frames"][0], d["frames"][1]) if d.get("frames") else None
+        return cls(kind, (x, y, w, h), d["score"], d["detector"], Action(d["action"]),
+                   label_of(kind, d.get("label", "")), d.get("track"), frames)  # fmt: skip
+
 
 DOUBTFUL = 0.5  # a face one detector alone saw, scoring less than this, may be no face at all
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import photo, policy, redact, write
 from .consent import CHANNELS
-from .findings import Action, Box, Finding, Kind, Shape, Style, label_of
+from .findings import Action, Box, Finding, Kind, Shape, Style
 from .messages import UserError
 from .policy import PRESETS, Policy, Reason, Verdict
 from .report import relative
@@ -103,7 +103,7 @@ class Desk:
         return path
 
     def findings(self, i: int) -> list[Finding]:
-        return [finding(f) for f in self.record(i)["findings"]]
+        return [Finding.from_dict(f) for f in self.record(i)["findings"]]
 
     def hide(self, i: int, box: Box, shape: Shape) -> dict:
         """Hide a region the detectors missed (a face, a name on a door, a screen), in `shape`."""
@@ -186,10 +186,3 @@ class Desk:
                             (at, self.reviewer, record["sha256"], record["source"], change, json.dumps(detail), why,
                              str(output.resolve()), digest))  # fmt: skip
 
-
-def finding(d: dict) -> Finding:
-    """A finding as the report wrote it."""
-    kind = Kind(d["kind"])
-    x, y, w, h = d["box"]
-    label = label_of(kind, d.get("label", ""))
-    return Finding(kind, (x, y, w, h), d["score"], d["detector"], Action(d["action"]), label)

@@ -252,9 +252,7 @@ class Screener:
             return redact.apply(pixels, shown, settings.style, settings.shape)
 
         release, keep = policy.RELEASE[result.verdict], followed.sound == Sound.KEEP
-        target = copy.with_name(copy.name + ".mp4")
-        if target.resolve() == result.source.resolve():
-            raise OSError("the safe copy would overwrite the original")
+        target = output_path(copy, ".mp4", result.source)
         with clock("encode"):  # into the writer's temporary file: a long clip is never all in memory
             digest = write.write_atomic(partial(mp4.rebuild, clip, render, keep, release), target,
                                         partial(mp4.verify, clip=clip, frames=followed.frames, audio=keep,
@@ -324,9 +322,7 @@ class Screener:
                 data, suffix = write.encode(pixels, pic, release)
                 write.verify(data, pixels, pic, release)
         with clock("write"):
-            target = name.with_name(name.name + suffix)
-            if target.resolve() == source.resolve():
-                raise OSError("the safe copy would overwrite the original")
+            target = output_path(name, suffix, source)
             return target, write.write_atomic(data, target)
 
     def compositions(
@@ -377,6 +373,14 @@ class Screener:
             subjects = compose.subjects(findings)
             why.append(Reason("compose-no-room" if subjects else "compose-no-subject"))
         return why
+
+
+def output_path(name: Path, suffix: str, source: Path) -> Path:
+    """Where an output called `name` (without suffix) is written: never over the original."""
+    target = name.with_name(name.name + suffix)
+    if target.resolve() == source.resolve():
+        raise OSError("the safe copy would overwrite the original")
+    return target
 
 
 class TimeLimit(Exception):
