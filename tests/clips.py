@@ -20,7 +20,7 @@ PHONE_TAGS = {  # what an iPhone writes into a clip's container, and an app the 
     "com.apple.quicktime.model": "iPhone 15 Pro",
     "com.apple.quicktime.author": "Joke de Vries",
 }
-FACE = (180, 120, 160, 200)  # the inside of Grace Hopper's face in samples/grace_hopper.jpg (x, y, w, h), by hand
+FACE = (180, 120, 160, 200)  # inside Grace Hopper's face in samples/photos/grace_hopper.jpg (x, y, w, h), by hand
 
 
 def build(path: Path, frames: list[np.ndarray], rate: int = RATE, rotation: int = 0, tags: dict | None = None,

@@ -13,7 +13,7 @@ from privacyscreen.policy import Policy
 from privacyscreen.screen import Screener, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
+SAMPLES = ROOT / "samples" / "photos"
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from PIL import Image, ImageCms, ImageOps, IptcImagePlugin
 from tests import carriers as C
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples"
+SAMPLES = REPO / "samples" / "photos"
 # Keep the helper tests quick; pipeline tests can plant full-size photos.
 MAX_SIDE = 1024
 

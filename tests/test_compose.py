@@ -91,7 +91,7 @@ def test_a_table_that_is_mostly_the_hands_crop_repeats_it():
 
 
 # On real photos, screened again by the real models. No redistributable photo with hands is bundled
-# (SAMPLES.md), so these place a hand finding by hand; tests/test_body.py finds real hands
+# (samples/LICENSES.md), so these place a hand finding by hand; tests/test_body.py finds real hands
 # on the benchmark photos.
 
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 from privacyscreen.cli import main
 
-from .conftest import ROOT, digest
+from .conftest import SAMPLES, digest
 
 
 def png_header(width: int, height: int) -> bytes:
@@ -170,21 +170,32 @@ def test_the_output_folder_inside_the_input_is_not_screened_again(tmp_path, port
 
 
 def test_the_installed_command_screens_the_bundled_samples(tmp_path):
-    """What the README's quick start does, through the real console script."""
-    exe = Path(sys.executable).parent / "privacyscreen"
+    """What the README's quick start does, through the real console script: a badge made
+    unreadable, a composition, photos held for consent, the GPS position gone."""
+    exe, out = Path(sys.executable).parent / "privacyscreen", tmp_path / "screened"
     proc = subprocess.run(
-        [str(exe), "run", str(ROOT / "samples"), "--out", str(tmp_path / "screened")],
+        [str(exe), "run", str(SAMPLES), "--out", str(out), "--compose", "--html", str(out / "sheet.html")],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "INFO:" not in proc.stderr
-    report = json.loads((tmp_path / "screened" / "privacyscreen-report.json").read_text())
+    report = json.loads((out / "privacyscreen-report.json").read_text())
     verdicts = {Path(img["source"]).name: img["verdict"] for img in report["images"]}
     held, clear = "needs-consent", "no-people"  # portraits: the body stays recognisable under the default policy
     assert verdicts == {"astronaut.png": held, "camera.png": held, "grace_hopper.jpg": held,
-                        "chelsea.png": clear, "coffee.png": clear, "text.png": clear}  # fmt: skip
+                        "chelsea.png": clear, "coffee.png": clear, "text.png": clear,
+                        "care_clinic_waiting_room_no_people.jpg": clear, "faces_name_badges_group_meeting.jpg": held,
+                        "faces_two_people_office.jpg": held, "text_van_company_name_phone.jpg": "anonymized",
+                        "worker_bent_over_no_face.jpg": held, "worker_from_behind_no_face.jpg": held}  # fmt: skip
+    badges = next(img for img in report["images"] if "badges" in img["source"])
+    assert any(f["kind"] == "text" and f["label"] == "name" and f["action"] == "redacted" for f in badges["findings"])
+    assert any(o["kind"] == "composition" for img in report["images"] for o in img["outputs"])
+    gps = 0x8825  # the EXIF IFD that holds the camera's position
+    clinic = "workplace/care_clinic_waiting_room_no_people.jpg"
+    assert Image.open(SAMPLES / clinic).getexif().get_ifd(gps)
+    assert not Image.open(out / clinic).getexif().get_ifd(gps) and (out / "sheet.html").is_file()
 
 
 def test_stage_clocks_may_nest():
