@@ -253,7 +253,7 @@ def run(
         channel=channel, register=register_path, policy=load_policy(lang), compose=compose,
         aspects=aspects or tuple(composition.ASPECTS), time_limit=time_limit or None, progress=jobs == 1,
     )  # fmt: skip
-    report_path = report_path or out_dir / "privacyscreen-report.json"
+    report_path = report_path or out_dir / report.NAME
     with output_folder(out_dir, lang):
         write.remove_partial(out_dir)  # left by a run that was killed
         plan = screen.plan(inputs, out_dir)
@@ -267,13 +267,14 @@ def run(
                 bar.update()
 
             results = screen.run(plan, settings, show, workers=jobs)
+        data = report.build(results, settings, report_path.parent, out_dir, html_path, lang)
         try:
-            report.write_json(results, settings, report_path)
+            report.save(data, report_path)
             if html_path:
-                report.write_html(results, html_path, lang)
+                report.write_html(data, report_path.parent, html_path, lang)
         except OSError as e:
             raise click.ClickException(say("error-report", lang, items=say(os_problem(e), lang))) from None
-        tally = report.counts(results)
+        tally = data["summary"]
         parts = ", ".join(f"{n} {say(v, lang)}" for v, n in tally.items() if n)
         click.echo(say("summary", lang, count=len(results), counts=parts or "0"))
         click.echo(say("summary-outputs", lang, out=out_dir, report=report_path))
@@ -344,7 +345,7 @@ def review(out_dir: Path, reviewer: str, no_browser: bool, policy_name: str | No
     from . import desk, review
 
     try:
-        work = review.Desk(out_dir, register_path.parent / review.LOG, reviewer,
+        work = review.Desk(out_dir, register_path, reviewer,
                            Policy.load(policy_name) if policy_name else None)  # fmt: skip
     except (review.ReviewError, PolicyError) as e:
         raise click.ClickException(e.text(lang)) from None

@@ -188,6 +188,7 @@ class Screener:
             for output in result.outputs:  # written before the error: never leave a copy the report does not list
                 output.path.unlink(missing_ok=True)
             result.verdict, result.findings, result.outputs, result.audio = Verdict.ERROR, [], [], None
+            result.stills = {}
         return result
 
     def follow(self, clip: video.Clip, clock: Clock | None = None) -> Followed:
