@@ -21,17 +21,18 @@ from werkzeug.wrappers import Response
 
 from .consent import CHANNELS
 from .findings import Action, Shape
-from .messages import say
-from .policy import Verdict
+from .messages import UserError, say
+from .policy import HIDES_FACE, Verdict
 from .report import BADGE_COLOURS
-from .review import Desk, Harmless, ReviewError
+from .review import Desk, Harmless
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;background:#fafafa}
 nav a{margin-right:.75rem}.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:1rem;margin:1rem 0}
 .card:focus{outline:3px solid #1565c0}.stage{position:relative;display:inline-block;cursor:crosshair}
 .stage img{max-width:min(900px,100%);display:block;user-select:none}
-.box{position:absolute;border:2px solid #ffc800;pointer-events:none}.draft{position:absolute;border:2px dashed #e00}
+.box{position:absolute;border:2px solid #ffc800;pointer-events:none}.box.kept{border-color:#6a1b9a}
+.draft{position:absolute;border:2px dashed #e00}
 .badge{color:#fff;border-radius:4px;padding:.1rem .5rem;font-weight:600}.corrected{color:#6a1b9a;font-weight:600}
 form{display:inline-block;margin:.25rem .5rem .25rem 0}.error{color:#b71c1c;font-weight:600}
 """
@@ -99,7 +100,9 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
         shown = request.args.get("verdict")
         error = request.args.get("error", "")
         links = " ".join(f'<a href="{base}/?verdict={v}">{t(v)}</a>' for v in Verdict if v != Verdict.ERROR)
-        cards = "".join(card(i, r) for i, r in enumerate(desk.photos) if not shown or r["verdict"] == shown)
+        forms = "".join(f'<option value="{escape(f.id)}">{escape(f.id)}: {escape(f.subject)}</option>'
+                        for f in desk.forms())  # fmt: skip
+        cards = "".join(card(i, r, forms) for i, r in enumerate(desk.photos) if not shown or r["verdict"] == shown)
         problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
         return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{t("desk-title")}</title>'
                 f"<style>{CSS}</style></head><body><h1>{t('desk-title')}</h1><nav>"
@@ -109,13 +112,30 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
     def options(values: Iterable[str], prefix: str) -> str:
         return "".join(f'<option value="{v}">{t(prefix + v)}</option>' for v in values)
 
-    def card(i: int, r: dict) -> str:
+    def keeps(i: int, r: dict, forms: str) -> str:
+        """A form per face: keep it visible under the consent form its person signed."""
+        out = []
+        for n, f in enumerate(r["findings"]):
+            if f["kind"] not in HIDES_FACE:
+                continue
+            if f.get("consent"):
+                out.append(f'<p class="kept">{t("desk-kept", form=f["consent"])}</p>')
+            elif forms:
+                out.append(f'<form method="post" action="{base}/photo/{i}/keep" class="keep"><input type="hidden" '
+                           f'name="csrf" value="{csrf}"><input type="hidden" name="finding" value="{n}">'
+                           f'{t("desk-keep-face", kind=f["kind"])} <select name="form">{forms}</select> '
+                           f'{t("desk-keep-for")} <select name="channel">{options(CHANNELS, "channel-")}</select>'
+                           f'<button>{t("desk-keep")}</button></form>')  # fmt: skip
+        return "".join(out)
+
+    def card(i: int, r: dict, forms: str) -> str:
         w, h = r["size"]
         boxes = "".join(
-            f'<div class="box" style="left:{100 * x / w:.2f}%;top:{100 * y / h:.2f}%;width:{100 * bw / w:.2f}%;'
-            f'height:{100 * bh / h:.2f}%"></div>'
-            for x, y, bw, bh in (f["box"] for f in r["findings"] if f["action"] == Action.REDACTED)
-        )
+            f'<div class="box{" kept" if f.get("consent") else ""}" style="left:{100 * x / w:.2f}%;'
+            f'top:{100 * y / h:.2f}%;width:{100 * bw / w:.2f}%;height:{100 * bh / h:.2f}%"></div>'
+            for f in r["findings"] if f["action"] == Action.REDACTED or f.get("consent")
+            for x, y, bw, bh in [f["box"]]
+        )  # fmt: skip
         reasons = "".join(f"<li>{escape(reason[lang])}</li>" for reason in r["reasons"])
         shows = "".join(
             f'<form method="post" action="{base}/photo/{i}/show" class="show"><input type="hidden" name="csrf" '
@@ -137,19 +157,20 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
                 f'<h2><span class="badge" style="background:{BADGE_COLOURS[verdict]}">{t(verdict)}</span> '
                 f'{escape(r["source"])}{corrected}</h2><div class="stage"><img src="{base}/image/{i}?v='
                 f'{r["outputs"][0]["sha256"][:12]}" alt="{escape(r["source"])}" draggable="false">{boxes}</div>'
-                f"<div>{hide}</div><ul>{reasons}</ul><div>{shows}</div><div>{approve}</div></section>")  # fmt: skip
+                f"<div>{hide}</div><ul>{reasons}</ul><div>{shows}</div><div>{keeps(i, r, forms)}</div>"
+                f"<div>{approve}</div></section>")  # fmt: skip
 
     @web.get(f"{base}/image/<int:i>")
     def image(i: int) -> Response:
         try:
             return send_file(desk.path(i).resolve())
-        except ReviewError:
+        except UserError:
             abort(404)
 
     def done(i: int, change: Callable[[], object]) -> Response:
         try:
             change()
-        except ReviewError as e:
+        except UserError as e:  # a ReviewError, or the register's ConsentError
             return redirect(f"{base}/?error={quote(e.text(lang))}#photo-{i}", 303)
         return redirect(f"{base}/#photo-{i}", 303)
 
@@ -169,6 +190,14 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
         except (KeyError, ValueError):
             abort(400)
         return done(i, lambda: desk.show(i, n, why))
+
+    @web.post(f"{base}/photo/<int:i>/keep")
+    def keep(i: int) -> Response:
+        try:
+            n, form, channel = int(request.form["finding"]), request.form["form"], request.form["channel"]
+        except (KeyError, ValueError):
+            abort(400)
+        return done(i, lambda: desk.keep(i, n, form, channel))
 
     @web.post(f"{base}/photo/<int:i>/approve")
     def approve(i: int) -> Response:

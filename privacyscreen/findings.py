@@ -93,6 +93,7 @@ class Finding:
     label: Label = ""  # what kind of text (TextLabel), how a person is seen, a drawn shape; never what text says
     track: int | None = None  # in a clip: the number of the track it sums up (see tracks.py) ...
     frames: tuple[int, int] | None = None  # ... and the first and last frame it was seen in
+    consent: str = ""  # a face a reviewer keeps visible: the ID of the consent form that person signed
 
     def with_action(self, action: Action) -> Finding:
         return replace(self, action=action)
@@ -106,6 +107,7 @@ class Finding:
             "action": self.action,
         }
         d |= {"label": self.label} if self.label else {}
+        d |= {"consent": self.consent} if self.consent else {}
         return d | ({"track": self.track, "frames": list(self.frames)} if self.frames else {})
 
     @classmethod
@@ -115,7 +117,7 @@ class Finding:
         x, y, w, h = d["box"]
         frames = (d["frames"][0], d["frames"][1]) if d.get("frames") else None
         return cls(kind, (x, y, w, h), d["score"], d["detector"], Action(d["action"]),
-                   label_of(kind, d.get("label", "")), d.get("track"), frames)  # fmt: skip
+                   label_of(kind, d.get("label", "")), d.get("track"), frames, d.get("consent", ""))  # fmt: skip
 
 
 DOUBTFUL = 0.5  # a face one detector alone saw, scoring less than this, may be no face at all

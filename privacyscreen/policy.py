@@ -157,13 +157,14 @@ class Decision:
 
 
 def action(finding: Finding, policy: Policy, keep: frozenset[Kind] = frozenset(), legible: bool = True) -> Action:
-    """What happens to one finding: faces and heads are redacted unless the user keeps faces,
+    """What happens to one finding: faces and heads are redacted unless the user keeps faces (or
+    a reviewer kept this one under a consent form),
     text is redacted when the policy lists its label (text that could not be read only where a
     person might still read it: `legible`), bodies, hands and feet are kept."""
     if finding.kind == Kind.DRAWN:
         return Action.REDACTED  # a reviewer hid it
     if finding.kind in HIDES_FACE:
-        return Action.KEPT if Kind.FACE in keep else Action.REDACTED
+        return Action.KEPT if Kind.FACE in keep or finding.consent else Action.REDACTED
     if finding.kind == Kind.TEXT:
         listed = finding.label in policy.redact_text
         return Action.REDACTED if listed and (legible or finding.label != TextLabel.UNREADABLE) else Action.KEPT
@@ -199,7 +200,9 @@ def decide(
 
     Something recognisable that remains (a kept face; under a strict policy also a body large
     enough to be recognised with its face hidden) needs consent: `consent` lists why the named
-    forms do not cover publishing on `channel` ([] when they all do; None when no form was named)."""
+    forms do not cover publishing on `channel` ([] when they all do; None when no form was named).
+    Forms named for the whole photo cover everyone kept; a form a reviewer named for one face
+    (`Finding.consent`) covers that person only."""
     faces = [f for f in findings if f.kind == Kind.FACE]
     # a head where a face was found adds nothing: the face's own redaction hides it
     acted = [f.with_action(action(f, policy, keep,
@@ -211,11 +214,18 @@ def decide(
     bodies = [f for f in acted if f.kind == Kind.PERSON and f.box[3] >= policy.recognisable_height * height]
     kept = sum(f.action == Action.KEPT for f in faces + heads)
     recognisable = kept + (len(bodies) if policy.recognisable_body == Verdict.NEEDS_CONSENT else 0)
+    # a reviewer keeps faces one by one, each under its person's form: a recognisable body of
+    # someone else (whose face is hidden) is not covered by those forms
+    named = [f for f in faces + heads if f.consent]
+    others = [b for b in bodies if named and policy.recognisable_body == Verdict.NEEDS_CONSENT
+              and not any(contains_center(b.box, f.box) for f in named)]  # fmt: skip
     reasons = []
-    if recognisable:
-        verdict = Verdict.CONSENTED if consent == [] else Verdict.NEEDS_CONSENT
-        covered = [Reason("reason-consented", count=recognisable, channel=channel)]
-        reasons += covered if consent == [] else consent or [Reason("consent-none")]
+    if recognisable and consent == [] and not others:
+        verdict = Verdict.CONSENTED
+        reasons.append(Reason("reason-consented", count=recognisable, channel=channel))
+    elif recognisable:
+        verdict = Verdict.NEEDS_CONSENT
+        reasons += consent or [Reason("consent-others", count=len(others)) if consent == [] else Reason("consent-none")]
     elif any(f.kind in PEOPLE for f in acted):
         verdict = Verdict.ANONYMIZED
     else:

@@ -4,8 +4,12 @@ channel, and every change is on record.
 A correction never edits the safe copy's pixels: the photo is rendered again from its original
 with the corrected findings, through the same decide, redact, rebuild, verify and atomic write as
 `run` (`Screener.write`), and its record in the report is updated and marked as corrected by hand.
-Approval copies a safe copy, whose seal still matches, to `OUT/approved/CHANNEL/`. The record of
-every correction and approval (who, when, what, why) is a SQLite file that is only ever added to.
+A reviewer may keep one face visible under the consent form its person signed, checked against
+the consent register for the channel; every other face stays hidden. Approval copies a safe copy,
+whose seal still matches, to `OUT/approved/CHANNEL/`; a photo kept under forms only for the channel
+they cover, while they still do, and each such copy is recorded in the register as a use of its
+forms, so that `consent audit` lists it once a form is withdrawn. The record of every correction
+and approval (who, when, what, why) is a SQLite file beside the register that is only ever added to.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from . import photo, policy, redact, write
+from . import consent, photo, policy, redact, write
 from .consent import CHANNELS
 from .findings import Action, Box, Finding, Kind, Shape, Style
 from .messages import UserError
@@ -51,6 +55,7 @@ class Change(StrEnum):
 
     HIDE = "hide"  # hid a region the detectors missed
     SHOW = "show"  # took away a redaction that hides nothing identifying
+    KEEP = "keep"  # kept one face visible under its person's consent form
     APPROVE = "approve"  # approved the photo for a channel
 
 
@@ -70,9 +75,10 @@ class ReviewError(UserError):
 class Desk:
     """The screened photos of one output folder, as the report lists them, and the record of changes."""
 
-    def __init__(self, out_dir: Path, log: Path, reviewer: str, rules: Policy | None = None):
-        """`rules`: the policy corrections are decided by; by default the preset the photos were screened with."""
-        self.out_dir, self.reviewer = out_dir, reviewer
+    def __init__(self, out_dir: Path, register: Path, reviewer: str, rules: Policy | None = None):
+        """`register`: the consent register, beside which the record of changes is kept; `rules`:
+        the policy corrections are decided by, by default the preset the photos were screened with."""
+        self.out_dir, self.register, self.reviewer = out_dir, register, reviewer
         self.report_path = out_dir / "privacyscreen-report.json"
         try:
             self.report = json.loads(self.report_path.read_text(encoding="utf-8"))
@@ -83,8 +89,9 @@ class Desk:
             raise ReviewError("review-policy", name=used)
         self.rules = rules or Policy.load(used)
         self.photos = [r for r in self.report["images"] if r["outputs"] and r.get("frames") is None]
-        log.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(log, check_same_thread=False)  # served by one thread, one request at a time
+        register.parent.mkdir(parents=True, exist_ok=True)
+        # served by one thread, one request at a time
+        self.db = sqlite3.connect(register.parent / LOG, check_same_thread=False)
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -122,21 +129,46 @@ class Desk:
         rest = found[:n] + found[n + 1 :]
         return self._correct(i, rest, Change.SHOW, {"finding": self.record(i)["findings"][n]}, why)
 
+    def keep(self, i: int, n: int, form: str, channel: str) -> dict:
+        """Keep face `n` visible under consent form `form`, signed by that person, for `channel`;
+        refused unless the register says the form covers that channel today."""
+        found = self.findings(i)
+        if not 0 <= n < len(found) or found[n].kind not in policy.HIDES_FACE:
+            raise ReviewError("review-no-face", number=n)
+        _channel(channel)
+        kept = [replace(f, consent=form) if m == n else f for m, f in enumerate(found)]
+        for problem in self._consent(kept, channel):
+            raise ReviewError(problem.code, form=problem.form, channel=problem.channel, on=problem.on)
+        return self._correct(i, kept, Change.KEEP, {"finding": n, "form": form, "channel": channel}, "", channel)
+
     def approve(self, i: int, channel: str) -> Path:
         """Copy the safe copy of photo `i` to where the team publishes to `channel` from, when its
-        verdict is safe to share anywhere and its seal shows nobody changed it since."""
-        record = self.record(i)
-        if channel not in CHANNELS:
-            raise ReviewError("review-bad-channel", channel=channel, valid=", ".join(CHANNELS))
-        if Verdict(record["verdict"]) not in policy.SAFE:
-            raise ReviewError("review-not-safe", verdict=record["verdict"])
+        verdict is safe there (safe anywhere, or consented for that channel by forms that still
+        cover it) and its seal shows nobody changed it since."""
+        record, found = self.record(i), self.findings(i)
+        verdict = Verdict(record["verdict"])
+        _channel(channel)
+        if verdict == Verdict.CONSENTED and record.get("channel") != channel:
+            raise ReviewError("review-other-channel", channel=channel, consented=record.get("channel", ""))
+        if verdict not in policy.SAFE and verdict != Verdict.CONSENTED:
+            raise ReviewError("review-not-safe", verdict=verdict)
+        for problem in self._consent(found, channel):
+            raise ReviewError(problem.code, form=problem.form, channel=problem.channel, on=problem.on)
         data = self.path(i).read_bytes()
-        if write.sealed_release(data) != "not-applicable":
+        if write.sealed_release(data) != policy.RELEASE[verdict]:
             raise ReviewError("review-changed", path=self.path(i))
         target = self.out_dir / APPROVED / channel / self.path(i).name
         digest = write.write_atomic(data, target)
+        self._used(record, found, target, digest, channel)
         self._log(record, Change.APPROVE, {"channel": channel}, "", target, digest)
         return target
+
+    def forms(self) -> list[consent.Form]:
+        """The forms in the register that are not withdrawn, to choose from."""
+        if not self.register.exists():
+            return []
+        with consent.Register(self.register) as register:
+            return [f for f in register.forms() if not f.withdrawn_on]
 
     def history(self, i: int) -> list[tuple[str, str, str, str, str]]:
         """(when, who, change, detail, reason) of every change to photo `i`, oldest first."""
@@ -144,10 +176,29 @@ class Desk:
                                (self.record(i)["sha256"],))  # fmt: skip
         return list(rows)
 
-    def _correct(self, i: int, findings: list[Finding], change: Change, detail: dict, why: str) -> dict:
-        """Render photo `i` again from its original with `findings` decided anew, write it where its
-        verdict says, update its record and the report, and put the change on record."""
+    def _consent(self, findings: list[Finding], channel: str) -> list[Reason]:
+        """Why the forms faces are kept under do not cover `channel` today ([] when they all do, or none is named)."""
+        forms = tuple(dict.fromkeys(f.consent for f in findings if f.consent))
+        if not forms:
+            return []
+        with consent.Register(self.register) as register:
+            return register.check(forms, channel, date.today())
+
+    def _used(self, record: dict, findings: list[Finding], output: Path, digest: str, channel: str) -> None:
+        """Record in the register that `output` was made under the forms faces are kept under."""
+        forms = dict.fromkeys(f.consent for f in findings if f.consent)
+        if forms:
+            with consent.Register(self.register) as register:
+                for form in forms:
+                    register.record_use(form, record["sha256"], str(output.resolve()), digest, channel)
+
+    def _correct(self, i: int, findings: list[Finding], change: Change, detail: dict, why: str,
+                 channel: str | None = None) -> dict:  # fmt: skip
+        """Render photo `i` again from its original with `findings` decided anew (faces kept under
+        forms for `channel`, by default the one they were kept for), write it where its verdict
+        says, update its record and the report, and put the change on record."""
         record = self.record(i)
+        channel = channel or record.get("channel", "")
         source = self.report_path.parent / record["source"]
         try:
             pic = photo.load(source)
@@ -156,7 +207,9 @@ class Desk:
         if pic.sha256 != record["sha256"]:
             raise ReviewError("review-original-changed", path=source)
         pending = [replace(f, action=Action.PENDING) for f in findings]
-        decision = policy.decide(pending, pic.metadata, pic.height, self.rules)
+        named = any(f.consent for f in findings)
+        decision = policy.decide(pending, pic.metadata, pic.height, self.rules, frozenset(),
+                                 self._consent(findings, channel) if named else None, channel)  # fmt: skip
         settings = self.report["settings"]
         pixels = redact.apply(pic.pixels, decision.findings, Style(settings["style"]), Shape(settings["shape"]))
         old = self.path(i)
@@ -172,10 +225,12 @@ class Desk:
             "reasons": [r.to_dict() for r in [*decision.reasons, Reason("reason-corrected")]],
             "findings": [f.to_dict() for f in decision.findings],
             "corrected": True,
-        }
+        } | ({"channel": channel} if named else {})
         record["outputs"][0] |= {"path": relative(target, self.report_path.parent), "sha256": digest}
         self.report["summary"] = {v: sum(r["verdict"] == v for r in self.report["images"]) for v in Verdict}
         write.write_atomic((json.dumps(self.report, indent=2, ensure_ascii=False) + "\n").encode(), self.report_path)
+        if decision.verdict == Verdict.CONSENTED:
+            self._used(record, findings, target, digest, channel)
         self._log(record, change, detail, why, target, digest)
         return record
 
@@ -186,3 +241,8 @@ class Desk:
                             (at, self.reviewer, record["sha256"], record["source"], change, json.dumps(detail), why,
                              str(output.resolve()), digest))  # fmt: skip
 
+
+
+def _channel(channel: str) -> None:
+    if channel not in CHANNELS:
+        raise ReviewError("review-bad-channel", channel=channel, valid=", ".join(CHANNELS))

@@ -10,14 +10,17 @@ import sqlite3
 import threading
 import urllib.error
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 from werkzeug.serving import make_server
 
-from privacyscreen import desk, report, review, write
+from privacyscreen import consent, desk, report, review, write
+from privacyscreen.cli import main
 from privacyscreen.findings import Shape
 from privacyscreen.policy import Policy
 from privacyscreen.screen import Screener, Settings, plan, run
@@ -26,7 +29,7 @@ from . import carriers as C
 from .conftest import SAMPLES
 from .test_html import CHROMIUM, FLAGS
 
-HOPPER_FACE = (180, 120, 160, 200)  # inside Grace Hopper's face in samples/grace_hopper.jpg (x, y, w, h)
+HOPPER_FACE = (180, 120, 160, 200)  # inside Grace Hopper's face in samples/photos/grace_hopper.jpg (x, y, w, h)
 
 
 @pytest.fixture
@@ -45,7 +48,7 @@ def screened(tmp_path) -> Path:
 
 @pytest.fixture
 def served(screened, tmp_path):
-    work = review.Desk(screened, tmp_path / "register" / review.LOG, "Joke", Policy.load("standard"))
+    work = review.Desk(screened, tmp_path / "register" / "consent.sqlite", "Joke", Policy.load("standard"))
     web, token = desk.app(work, "en")
     server = make_server("127.0.0.1", 0, web)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -145,7 +148,7 @@ def test_a_corrected_photo_keeps_its_place_in_the_folder(tmp_path):
     settings = Settings(detectors=("text",), policy=Policy.load("standard"))
     report.write_json(run(plan([tmp_path / "in"], tmp_path / "out"), settings), settings,
                       tmp_path / "out" / "privacyscreen-report.json")  # fmt: skip
-    work = review.Desk(tmp_path / "out", tmp_path / review.LOG, "Joke")  # the report's policy: standard
+    work = review.Desk(tmp_path / "out", tmp_path / "consent.sqlite", "Joke")  # the report's policy: standard
     assert work.rules.name == "standard"
     work.hide(0, HOPPER_FACE, Shape.ELLIPSE)
     assert work.path(0) == tmp_path / "out" / "week 1" / "hopper.jpg" and work.path(0).is_file()
@@ -157,7 +160,7 @@ def test_a_photo_that_still_needs_consent_cannot_be_approved(screened, tmp_path)
         result = strict.screen(SAMPLES / "grace_hopper.jpg", tmp_path / "s" / "g", tmp_path / "s" / "held" / "g")
     settings = Settings()
     report.write_json([result], settings, tmp_path / "s" / "privacyscreen-report.json")
-    work = review.Desk(tmp_path / "s", tmp_path / review.LOG, "Joke")
+    work = review.Desk(tmp_path / "s", tmp_path / "consent.sqlite", "Joke")
     with pytest.raises(review.ReviewError, match="cannot be approved"):
         work.approve(0, "facebook")
     assert not (tmp_path / "s" / "approved").exists()
@@ -191,3 +194,102 @@ def test_requests_from_outside_the_page_are_refused(served, attack):
         urllib.request.urlopen(request)
     assert refused.value.code in (403, 404)
     assert work.path(0).read_bytes() == before and not work.history(0)
+
+
+@pytest.fixture
+def two_faces(tmp_path) -> tuple[Path, Path]:
+    """Two colleagues in an office, both faces hidden (standard policy: their bodies do not hold
+    the photo back), and a register in which one of them signed for Facebook."""
+    out, originals, register = tmp_path / "out", tmp_path / "originals", tmp_path / "register" / "consent.sqlite"
+    originals.mkdir()
+    shutil.copy(SAMPLES / "workplace" / "faces_two_people_office.jpg", originals / "office.jpg")
+    settings = Settings(detectors=("centerface", "pose", "text"), policy=Policy.load("standard"))
+    report.write_json(run(plan([originals], out), settings), settings, out / "privacyscreen-report.json")
+    register.parent.mkdir()
+    with consent.Register(register) as forms:
+        forms.add(consent.Form("TF-7", "medewerker 1021", "subject", None, None, ("facebook",), "this photo",
+                               date(2026, 1, 1), None, consent.FORM_VERSION))  # fmt: skip
+    return out, register
+
+
+def test_keep_one_of_two_faces_under_a_form_approve_and_find_it_in_the_audit(two_faces, tmp_path):
+    if not CHROMIUM:
+        pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
+    from playwright.sync_api import sync_playwright
+
+    out, register = two_faces
+    work = review.Desk(out, register, "Joke")
+    original = np.asarray(Image.open(tmp_path / "originals" / "office.jpg").convert("RGB"))
+    faces = [n for n, f in enumerate(work.photos[0]["findings"]) if f["kind"] == "face"]
+    assert len(faces) == 2 and work.photos[0]["verdict"] == "anonymized"
+    kept, other = (tuple(work.photos[0]["findings"][n]["box"]) for n in faces)
+    web, token = desk.app(work, "en")
+    server = make_server("127.0.0.1", 0, web)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            page.goto(f"http://127.0.0.1:{server.server_port}/{token}/")
+            first = page.locator("#photo-0 form.keep").first
+            first.locator("select[name=form]").select_option("TF-7")
+            first.locator("select[name=channel]").select_option("facebook")
+            first.locator("button").click()
+            page.wait_for_url("**/#photo-0")
+            card = page.locator("#photo-0").inner_text()
+            assert "visible under consent form TF-7" in card and "consented" in card
+            page.locator("#photo-0 form.approve select").select_option("facebook")
+            page.locator("#photo-0 form.approve button").click()
+            page.wait_for_url("**/#photo-0")
+            browser.close()
+    finally:
+        server.shutdown()
+    record = work.photos[0]
+    assert record["verdict"] == "consented" and record["channel"] == "facebook"
+    after = np.asarray(Image.open(work.path(0)).convert("RGB"))
+    assert detail(after, kept) > 0.8 * detail(original, kept)  # the one who signed shows
+    assert detail(after, other) < 0.35 * detail(original, other)  # the other stays hidden
+    approved = out / "approved" / "facebook" / work.path(0).name
+    assert approved.read_bytes() == work.path(0).read_bytes()
+    assert C.metadata_inventory(approved)["model_release_status"] == ["http://ns.useplus.org/ldf/vocab/MR-LMR"]
+    with pytest.raises(review.ReviewError, match="facebook only"):
+        work.approve(0, "instagram")  # the form was checked for Facebook
+    rows = work.db.execute("SELECT who, change, detail FROM changes ORDER BY rowid").fetchall()
+    assert [r[:2] for r in rows] == [("Joke", "keep"), ("Joke", "approve")] and '"form": "TF-7"' in rows[0][2]
+    work.close()
+    # the form is withdrawn: the audit lists the approved copy to take down
+    cli = CliRunner()
+    assert cli.invoke(main, ["consent", "withdraw", "TF-7", "--by", "medewerker 1021", "--register", str(register),
+                             "--lang", "en"]).exit_code == 0  # fmt: skip
+    audit = cli.invoke(main, ["consent", "audit", "--register", str(register), "--lang", "en"])
+    assert "facebook: " + str(approved.resolve()) in audit.output
+
+
+def test_a_face_is_kept_only_under_a_form_that_covers_the_channel(two_faces):
+    out, register = two_faces
+    work = review.Desk(out, register, "Joke")
+    face = next(n for n, f in enumerate(work.photos[0]["findings"]) if f["kind"] == "face")
+    before = work.path(0).read_bytes()
+    for form, channel, why in [("TF-7", "instagram", "does not cover instagram"),
+                               ("TF-99", "facebook", "not in the consent register")]:  # fmt: skip
+        with pytest.raises(review.ReviewError, match=why):
+            work.keep(0, face, form, channel)
+    text = next(n for n, f in enumerate(work.photos[0]["findings"]) if f["kind"] == "text")
+    with pytest.raises(review.ReviewError, match="is no face"):
+        work.keep(0, text, "TF-7", "facebook")
+    assert work.path(0).read_bytes() == before and not work.history(0)
+    work.close()
+
+
+def test_under_strict_a_form_covers_only_the_person_who_signed(two_faces):
+    """The other colleague's face stays hidden, but under strict her body is recognisable, and no
+    form covers her: the photo still needs consent."""
+    out, register = two_faces
+    work = review.Desk(out, register, "Joke", Policy.load("strict"))
+    face = next(n for n, f in enumerate(work.photos[0]["findings"]) if f["kind"] == "face")
+    record = work.keep(0, face, "TF-7", "facebook")
+    assert record["verdict"] == "needs-consent"
+    assert any(r["code"] == "consent-others" for r in record["reasons"])
+    with pytest.raises(review.ReviewError, match="cannot be approved"):
+        work.approve(0, "facebook")
+    work.close()
