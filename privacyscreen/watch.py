@@ -11,7 +11,9 @@ the scan early). A photo that does not decode yet may be half-synced: it is reje
 after `settle` seconds without change. Every original is moved, unchanged, to OUT/originals/;
 the content hashes of screened photos (with the names of their originals) are remembered in
 OUT/.privacyscreen-seen, so a
-restart or a second drop of the same photo does not screen it again.
+restart or a second drop of the same photo does not screen it again. OUT/privacyscreen-report.json
+holds a record of every original screened, as `run` writes it (paths relative to OUT), and is
+written again after each.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from . import photo, video, write
+from . import photo, report, video, write
 from .messages import say, shown
 from .policy import Verdict
 from .screen import HELD, Screener, Screening, Settings, hidden, output_names, unique
@@ -79,6 +81,10 @@ class DropFolder:
         self.release_stale_claims()
         seen_file = out / SEEN
         self.seen: dict[str, str] = json.loads(seen_file.read_text()) if seen_file.exists() else {}  # name: sha256
+        self.report_path = out / report.NAME
+        self.report = report.build([], settings, out, out / "ready")
+        if self.report_path.exists():  # earlier watchers' records
+            self.add_records(json.loads(self.report_path.read_text(encoding="utf-8"))["images"])
 
     def watch(self, stop: threading.Event, poll: bool = False) -> None:
         """Screen photos as they arrive until `stop` is set (SIGTERM, Ctrl-C)."""
@@ -147,8 +153,16 @@ class DropFolder:
         result = screener.screen(kept, self.out / "ready" / kept.stem, self.out / HELD / kept.stem, decoded)
         target = result.outputs[0].path if result.outputs else self.out / "rejected" / kept.name
         write.write_atomic(explanation(result, self.lang).encode("utf-8"), target.with_suffix(".txt"))
-        self.remember(kept, digest)
+        self.add_records([report.record(result, self.out)])
+        report.save(self.report, self.report_path)
+        self.remember(kept, digest)  # after the report: an original screened again after a crash replaces its record
         print(f"{say(result.verdict, self.lang)}: {shown(kept.name)}: {summary(result, self.lang)}", flush=True)
+
+    def add_records(self, records: list[dict]) -> None:
+        """Add records to the report, each in place of an earlier one of the same original."""
+        new = {r["source"] for r in records}
+        images = [r for r in self.report["images"] if r["source"] not in new] + records
+        self.report |= {"summary": report.counts(images), "images": images}
 
     def remember(self, kept: Path, digest: str) -> None:
         self.seen[kept.name] = digest

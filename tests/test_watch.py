@@ -120,6 +120,51 @@ def test_the_drop_folder(folders, tmp_path, portrait, portrait_jpeg, no_people):
     assert watcher.output().count("hopper.jpg") == 2  # one screening, one "already screened"
 
 
+def records(out: Path) -> dict[str, dict]:
+    """The drop folder's report: its records by source."""
+    data = json.loads((out / "privacyscreen-report.json").read_text())
+    assert data["settings"]["ready"] == "ready" and sum(data["summary"].values()) == len(data["images"])
+    by_source = {r["source"]: r for r in data["images"]}
+    assert len(by_source) == len(data["images"])  # each original once
+    return by_source
+
+
+def test_the_drop_folder_keeps_a_report_for_the_review_desk(folders, tmp_path, portrait, portrait_jpeg, no_people):
+    """OUT/privacyscreen-report.json as `run` writes it, paths relative to OUT: a record for every
+    original screened (rejected too, not one recognised as seen), kept over a restart."""
+    inbox, out = folders
+    watcher = Watcher(inbox, out, tmp_path / "report.log", "--policy", "strict")
+    try:
+        for photo in (portrait, no_people):
+            shutil.copy(photo, inbox / photo.name)
+        (inbox / "kapot.jpg").write_bytes(b"not a photo")
+        wait_for(lambda: (out / ".privacyscreen-seen").exists() and len(seen(out)) == 3, SETTLE + 60)
+        shutil.copy(no_people, inbox / "koffie.png")  # the same photo again
+        wait_for(lambda: "already screened" in watcher.output())
+    finally:
+        assert watcher.stop() == 0
+    first = records(out)
+    verdicts = {source: r["verdict"] for source, r in first.items()}
+    assert verdicts == {"originals/astronaut.png": "needs-consent", "originals/coffee.png": "no-people",
+                        "originals/kapot.jpg": "error"}  # fmt: skip
+    assert [o["path"] for r in first.values() for o in r["outputs"]] == ["needs-consent/astronaut.png",
+                                                                         "ready/coffee.png"]  # fmt: skip
+    for r in first.values():
+        assert (out / r["source"]).is_file() and all((out / o["path"]).is_file() for o in r["outputs"])
+    assert first["originals/kapot.jpg"]["error"]["code"] == "error-not-an-image"
+
+    watcher = Watcher(inbox, out, tmp_path / "report.log", "--policy", "strict")
+    try:
+        shutil.copy(portrait_jpeg, inbox / portrait_jpeg.name)
+        wait_for(lambda: len(seen(out)) == 5)
+    finally:
+        assert watcher.stop() == 0
+    second = records(out)
+    assert second.keys() == first.keys() | {"originals/grace_hopper.jpg"}
+    assert {k: second[k] for k in first} == first  # the earlier records as they were
+    assert [o["path"] for o in second["originals/grace_hopper.jpg"]["outputs"]] == ["needs-consent/grace_hopper.jpg"]
+
+
 def test_polling_for_network_shares(folders, tmp_path, no_people):
     """--poll: no inotify events (SMB, NFS, some sync clients), the folder is scanned instead."""
     inbox, out = folders
@@ -197,6 +242,8 @@ def test_killing_the_watcher_mid_photo_loses_nothing(folders, tmp_path, samples_
     assert len(list((out / "ready").glob("*.txt"))) == len(samples_photos)
     seen = json.loads((out / ".privacyscreen-seen").read_text())
     assert len(seen) == 3 * len(samples_photos) and len(set(seen.values())) == len(samples_photos)
+    # the report has one record per content too: a photo screened again after a kill replaced its record
+    assert sorted(r["sha256"] for r in records(out).values()) == sorted(digest(p) for p in samples_photos)
 
 
 def test_under_the_default_policy_a_portrait_waits_for_consent(folders, tmp_path, portrait):
