@@ -31,7 +31,7 @@ MARGIN = 0.25  # keep this share of a face's or text's size (and at least 12 px)
 DETECTORS = ("pose", "hands")  # compositions need these detectors, whatever else runs
 TRIES = 3  # distinct crops tried per subject
 BODY_SHARE = 0.5  # a crop holds at most this share of anyone's body: hands and feet, not a headless portrait
-AVOID = {Kind.FACE, Kind.HEAD}  # kinds a crop may never touch, whatever the policy did with them
+AVOID = {Kind.FACE, Kind.HEAD, Kind.DRAWN}  # kinds a crop may never touch, whatever the policy did with them
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,11 @@ def propose(
 ) -> dict[str, list[Composition]]:  # fmt: skip
     """For each subject found, up to TRIES distinct crops (over `aspects`), best first: the next
     is for when screening the crop again finds something in it."""
-    avoid = [_grown(f.box) for f in findings
-             if f.kind in AVOID or (f.kind == Kind.TEXT and f.action == Action.REDACTED)]  # fmt: skip
-    bodies = [f.box for f in findings if f.kind == Kind.PERSON]
+    avoid = _avoided(findings)
     found = {}
     for subject, parts in subjects(findings).items():
         candidates = [c for aspect in aspects for c in _search(subject, aspect, parts, avoid, width, height, min_side)
-                      if all(overlap(c.crop, b) <= BODY_SHARE * _area(b) for b in bodies)]  # fmt: skip
+                      if _little_body(c.crop, findings)]  # fmt: skip
         ranked: list[Composition] = []
         for c in sorted(candidates, key=lambda c: -round(c.held, 2)):  # stable: ties keep the preferred framing
             if len(ranked) < TRIES and not any(repeats(c.crop, r.crop) for r in ranked):
@@ -62,6 +60,32 @@ def propose(
         if ranked:
             found[subject] = ranked
     return found
+
+
+def clear(crop: Box, findings: list[Finding]) -> bool:
+    """Whether a crop someone chose keeps the rules a proposed one does: it touches no face, head
+    or hidden text (with a margin) and holds at most half of anyone's body."""
+    return not any(overlap(crop, box) for box in _avoided(findings)) and _little_body(crop, findings)
+
+
+def fit(box: Box, aspect: str) -> Box:
+    """The largest crop of `aspect` inside `box`, centred in it."""
+    x, y, w, h = box
+    ratio = ASPECTS[aspect]
+    cw, ch = (w, round(w / ratio)) if w / h <= ratio else (round(h * ratio), h)
+    cw, ch = min(cw, w), min(ch, h)
+    return (x + (w - cw) // 2, y + (h - ch) // 2, cw, ch)
+
+
+def _avoided(findings: list[Finding]) -> list[Box]:
+    """Where no crop may be: around every face and head, and every hidden text."""
+    return [_grown(f.box) for f in findings
+            if f.kind in AVOID or (f.kind == Kind.TEXT and f.action == Action.REDACTED)]  # fmt: skip
+
+
+def _little_body(crop: Box, findings: list[Finding]) -> bool:
+    """Whether `crop` holds at most BODY_SHARE of anyone's body."""
+    return all(overlap(crop, f.box) <= BODY_SHARE * _area(f.box) for f in findings if f.kind == Kind.PERSON)
 
 
 def posting_size(c: Composition) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from flask import Flask, abort, redirect, request, send_file
 from werkzeug.wrappers import Response
 
+from . import compose
 from .consent import CHANNELS
 from .findings import Action, Shape
 from .messages import UserError, say
@@ -32,13 +33,16 @@ nav a{margin-right:.75rem}.card{background:#fff;border:1px solid #ddd;border-rad
 .card:focus{outline:3px solid #1565c0}.stage{position:relative;display:inline-block;cursor:crosshair}
 .stage img{max-width:min(900px,100%);display:block;user-select:none}
 .box{position:absolute;border:2px solid #ffc800;pointer-events:none}.box.kept{border-color:#6a1b9a}
+.compositions{display:flex;gap:.5rem;margin:.5rem 0}.composition{margin:0}.composition img{max-height:180px}
+.stills{display:grid;grid-template-columns:1fr 1fr;gap:.25rem;max-width:900px}.still{position:relative}
+.still img{width:100%;display:block}
 .draft{position:absolute;border:2px dashed #e00}
 .badge{color:#fff;border-radius:4px;padding:.1rem .5rem;font-weight:600}.corrected{color:#6a1b9a;font-weight:600}
 form{display:inline-block;margin:.25rem .5rem .25rem 0}.error{color:#b71c1c;font-weight:600}
 """
 SCRIPT = """
 for (const stage of document.querySelectorAll('.stage')) {
-  const img = stage.querySelector('img'), form = stage.parentElement.querySelector('form.hide');
+  const img = stage.querySelector('img'), forms = stage.parentElement.querySelectorAll('form.hide, form.compose');
   let start = null, draft = null;
   const at = e => { const r = img.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
   stage.addEventListener('mousedown', e => { e.preventDefault(); start = at(e);
@@ -50,7 +54,7 @@ for (const stage of document.querySelectorAll('.stage')) {
     const k = img.naturalWidth / img.clientWidth, box = [Math.min(x, start[0]), Math.min(y, start[1]),
       Math.abs(x - start[0]), Math.abs(y - start[1])].map(v => Math.round(v * k));
     start = null; if (box[2] < 4 || box[3] < 4) { draft.remove(); return; }
-    form.box.value = box.join(','); form.querySelector('button').disabled = false; });
+    for (const form of forms) { form.box.value = box.join(','); form.querySelector('button').disabled = false; } });
 }
 const cards = [...document.querySelectorAll('.card')];
 document.addEventListener('keydown', e => {
@@ -121,49 +125,82 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
             if f.get("consent"):
                 out.append(f'<p class="kept">{t("desk-kept", form=f["consent"])}</p>')
             elif forms:
-                out.append(f'<form method="post" action="{base}/photo/{i}/keep" class="keep"><input type="hidden" '
-                           f'name="csrf" value="{csrf}"><input type="hidden" name="finding" value="{n}">'
-                           f'{t("desk-keep-face", kind=f["kind"])} <select name="form">{forms}</select> '
-                           f'{t("desk-keep-for")} <select name="channel">{options(CHANNELS, "channel-")}</select>'
-                           f'<button>{t("desk-keep")}</button></form>')  # fmt: skip
+                fields = (f'<input type="hidden" name="finding" value="{n}">{t("desk-keep-face", kind=f["kind"])} '
+                          f'<select name="form">{forms}</select> {t("desk-keep-for")} '
+                          f'<select name="channel">{options(CHANNELS, "channel-")}</select>')
+                out.append(post(i, "keep", fields, "desk-keep"))
         return "".join(out)
 
-    def card(i: int, r: dict, forms: str) -> str:
+    def outlined(boxes: Iterable[tuple[list[int], str]], w: int, h: int) -> str:
+        """Boxes (x, y, width, height in the picture's pixels, a CSS class) drawn over a picture."""
+        return "".join(f'<div class="box {kind}" style="left:{100 * x / w:.2f}%;top:{100 * y / h:.2f}%;'
+                       f'width:{100 * bw / w:.2f}%;height:{100 * bh / h:.2f}%"></div>'
+                       for (x, y, bw, bh), kind in boxes)  # fmt: skip
+
+    def post(i: int, action: str, fields: str, button: str, disabled: bool = False) -> str:
+        return (f'<form method="post" action="{base}/photo/{i}/{action}" class="{action}"><input type="hidden" '
+                f'name="csrf" value="{csrf}">{fields}<button{" disabled" if disabled else ""}>{t(button)}</button>'
+                "</form>")  # fmt: skip
+
+    def picture(i: int, r: dict) -> str:
+        """The safe copy with what is hidden outlined (four frames of a clip), and its compositions."""
         w, h = r["size"]
-        boxes = "".join(
-            f'<div class="box{" kept" if f.get("consent") else ""}" style="left:{100 * x / w:.2f}%;'
-            f'top:{100 * y / h:.2f}%;width:{100 * bw / w:.2f}%;height:{100 * bh / h:.2f}%"></div>'
-            for f in r["findings"] if f["action"] == Action.REDACTED or f.get("consent")
-            for x, y, bw, bh in [f["box"]]
+        version = r["outputs"][0]["sha256"][:12]
+        if r.get("frames") is not None:
+            return '<div class="stills">' + "".join(
+                f'<div class="still"><img src="{base}/still/{i}/{n}?v={version}" alt="{escape(r["source"])} {n}">'
+                f'{outlined(((b, "hidden") for b in boxes), w, h)}</div>'
+                for n, boxes in r.get("stills", {}).items()) + "</div>"  # fmt: skip
+        marked = [(f["box"], "kept" if f.get("consent") else "hidden") for f in r["findings"]
+                  if f["action"] == Action.REDACTED or f.get("consent")]  # fmt: skip
+        crops = "".join(
+            f'<figure class="composition" data-composition="{o["composition"]}"><img src="{base}/image/{i}/{k}?v='
+            f'{o["sha256"][:12]}" alt="{t("compose-" + o["composition"])}"><figcaption>'
+            f'{t("compose-" + o["composition"])}</figcaption></figure>'
+            for k, o in enumerate(r["outputs"]) if o.get("composition")
         )  # fmt: skip
-        reasons = "".join(f"<li>{escape(reason[lang])}</li>" for reason in r["reasons"])
+        return (f'<div class="stage"><img src="{base}/image/{i}/0?v={version}" alt="{escape(r["source"])}" '
+                f'draggable="false">{outlined(marked, w, h)}</div><div class="compositions">{crops}</div>')
+
+    def corrections(i: int, r: dict, forms: str) -> str:
+        """The forms that correct a photo: hide what was missed, make a composition of it, show a
+        harmless redaction again, keep a face under its consent form."""
+        if r.get("frames") is not None:
+            return f'<p>{t("desk-clip")}</p>'
+        box = '<input type="hidden" name="box">'
+        hide = post(i, "hide", f'{box}<select name="shape">{options(Shape, "desk-shape-")}</select>', "desk-hide",
+                    disabled=True)  # fmt: skip
+        crop = post(i, "compose", f'{box}<select name="subject">{options(compose.CONTEXT, "compose-")}</select>'
+                                  f'<select name="aspect">{"".join(f"<option>{a}</option>" for a in compose.ASPECTS)}'
+                                  "</select>", "desk-compose", disabled=True)  # fmt: skip
         shows = "".join(
-            f'<form method="post" action="{base}/photo/{i}/show" class="show"><input type="hidden" name="csrf" '
-            f'value="{csrf}"><input type="hidden" name="finding" value="{n}">{t("desk-finding", kind=f["kind"])} '
-            f'<select name="why">{options(Harmless, "desk-why-")}</select><button>{t("desk-show")}</button></form>'
+            post(i, "show", f'<input type="hidden" name="finding" value="{n}">{t("desk-finding", kind=f["kind"])} '
+                            f'<select name="why">{options(Harmless, "desk-why-")}</select>', "desk-show")
             for n, f in enumerate(r["findings"]) if f["action"] == Action.REDACTED
         )  # fmt: skip
-        hide = (f'<form method="post" action="{base}/photo/{i}/hide" class="hide"><input type="hidden" name="csrf" '
-                f'value="{csrf}"><input type="hidden" name="box"><select name="shape">'
-                f'{options(Shape, "desk-shape-")}</select>'
-                f'<button disabled>{t("desk-hide")}</button></form>')  # fmt: skip
-        approve = (f'<form method="post" action="{base}/photo/{i}/approve" class="approve"><input type="hidden" '
-                   f'name="csrf" value="{csrf}"><select name="channel">'
-                   f'{options(CHANNELS, "channel-")}</select>'
-                   f'<button>{t("desk-approve")}</button></form>')  # fmt: skip
+        return f"<div>{hide}{crop}</div><div>{shows}</div><div>{keeps(i, r, forms)}</div>"
+
+    def card(i: int, r: dict, forms: str) -> str:
+        reasons = "".join(f"<li>{escape(reason[lang])}</li>" for reason in r["reasons"])
+        approve = post(i, "approve", f'<select name="channel">{options(CHANNELS, "channel-")}</select>', "desk-approve")
         corrected = f' <span class="corrected">{t("desk-corrected")}</span>' if r.get("corrected") else ""
         verdict = Verdict(r["verdict"])
         return (f'<section class="card" tabindex="0" data-verdict="{verdict}" id="photo-{i}">'
                 f'<h2><span class="badge" style="background:{BADGE_COLOURS[verdict]}">{t(verdict)}</span> '
-                f'{escape(r["source"])}{corrected}</h2><div class="stage"><img src="{base}/image/{i}?v='
-                f'{r["outputs"][0]["sha256"][:12]}" alt="{escape(r["source"])}" draggable="false">{boxes}</div>'
-                f"<div>{hide}</div><ul>{reasons}</ul><div>{shows}</div><div>{keeps(i, r, forms)}</div>"
+                f'{escape(r["source"])}{corrected}</h2>{picture(i, r)}<ul>{reasons}</ul>{corrections(i, r, forms)}'
                 f"<div>{approve}</div></section>")  # fmt: skip
 
-    @web.get(f"{base}/image/<int:i>")
-    def image(i: int) -> Response:
+    @web.get(f"{base}/image/<int:i>/<int:k>")
+    def image(i: int, k: int) -> Response:
         try:
-            return send_file(desk.path(i).resolve())
+            return send_file(desk.path(i, k).resolve())
+        except UserError:
+            abort(404)
+
+    @web.get(f"{base}/still/<int:i>/<int:n>")
+    def still(i: int, n: int) -> Response:
+        try:
+            return Response(desk.still(i, n), mimetype="image/jpeg")
         except UserError:
             abort(404)
 
@@ -198,6 +235,15 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
         except (KeyError, ValueError):
             abort(400)
         return done(i, lambda: desk.keep(i, n, form, channel))
+
+    @web.post(f"{base}/photo/<int:i>/compose")
+    def crop(i: int) -> Response:
+        try:
+            x, y, w, h = (int(v) for v in request.form["box"].split(","))
+            subject, aspect = request.form["subject"], request.form["aspect"]
+        except (KeyError, ValueError):
+            abort(400)
+        return done(i, lambda: desk.compose(i, subject, (x, y, w, h), aspect))
 
     @web.post(f"{base}/photo/<int:i>/approve")
     def approve(i: int) -> Response:

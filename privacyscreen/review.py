@@ -14,20 +14,26 @@ and approval (who, when, what, why) is a SQLite file beside the register that is
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from . import consent, photo, policy, redact, write
+import numpy as np
+from PIL import Image
+
+from . import compose, consent, mp4, photo, policy, redact, report, video, write
 from .consent import CHANNELS
 from .findings import Action, Box, Finding, Kind, Shape, Style
 from .messages import UserError
-from .policy import PRESETS, Policy, Reason, Verdict
+from .photo import Photo
+from .policy import PRESETS, Decision, Policy, Reason, Verdict
 from .report import relative
-from .screen import HELD, Screener
+from .screen import HELD, Screener, Settings
 
 LOG = "review.sqlite"  # beside the consent register
 APPROVED = "approved"  # subfolder of the output folder: what the team publishes from, per channel
@@ -56,6 +62,7 @@ class Change(StrEnum):
     HIDE = "hide"  # hid a region the detectors missed
     SHOW = "show"  # took away a redaction that hides nothing identifying
     KEEP = "keep"  # kept one face visible under its person's consent form
+    COMPOSE = "compose"  # added or adjusted a composition
     APPROVE = "approve"  # approved the photo for a channel
 
 
@@ -79,7 +86,7 @@ class Desk:
         """`register`: the consent register, beside which the record of changes is kept; `rules`:
         the policy corrections are decided by, by default the preset the photos were screened with."""
         self.out_dir, self.register, self.reviewer = out_dir, register, reviewer
-        self.report_path = out_dir / "privacyscreen-report.json"
+        self.report_path = out_dir / report.NAME
         try:
             self.report = json.loads(self.report_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -88,7 +95,9 @@ class Desk:
         if rules is None and used not in PRESETS:
             raise ReviewError("review-policy", name=used)
         self.rules = rules or Policy.load(used)
-        self.photos = [r for r in self.report["images"] if r["outputs"] and r.get("frames") is None]
+        self.ready = out_dir / self.report["settings"].get("ready", ".")  # where safe copies go
+        self.photos = [r for r in self.report["images"] if r["outputs"]]
+        self.screener: Screener | None = None  # loaded for the first composition
         register.parent.mkdir(parents=True, exist_ok=True)
         # served by one thread, one request at a time
         self.db = sqlite3.connect(register.parent / LOG, check_same_thread=False)
@@ -96,15 +105,21 @@ class Desk:
 
     def close(self) -> None:
         self.db.close()
+        if self.screener:
+            self.screener.close()
 
     def record(self, i: int) -> dict:
         if not 0 <= i < len(self.photos):
             raise ReviewError("review-no-photo", number=i)
         return self.photos[i]
 
-    def path(self, i: int) -> Path:
-        """The safe copy of photo `i` as it is now (always inside the output folder)."""
-        path = self.out_dir / self.record(i)["outputs"][0]["path"]
+    def path(self, i: int, k: int = 0) -> Path:
+        """Output `k` of photo `i` as it is now: its safe copy, or a composition (always inside the
+        output folder)."""
+        outputs = self.record(i)["outputs"]
+        if not 0 <= k < len(outputs):
+            raise ReviewError("review-no-photo", number=i)
+        path = self.out_dir / outputs[k]["path"]
         if not path.resolve().is_relative_to(self.out_dir.resolve()):
             raise ReviewError("review-no-photo", number=i)
         return path
@@ -112,13 +127,18 @@ class Desk:
     def findings(self, i: int) -> list[Finding]:
         return [Finding.from_dict(f) for f in self.record(i)["findings"]]
 
+    def still(self, i: int, frame: int) -> bytes:
+        """One of the frames the report shows of clip `i`, from its safe copy, as a JPEG."""
+        if str(frame) not in self.record(i).get("stills", {}):
+            raise ReviewError("review-no-photo", number=i)
+        pixels = video.stills(self.path(i), {frame})[frame]
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, "JPEG", quality=85)
+        return buffer.getvalue()
+
     def hide(self, i: int, box: Box, shape: Shape) -> dict:
         """Hide a region the detectors missed (a face, a name on a door, a screen), in `shape`."""
-        width, height = self.record(i)["size"]
-        x, y, w, h = box
-        if w < 1 or h < 1 or x < 0 or y < 0 or x + w > width or y + h > height:
-            raise ReviewError("review-bad-box")
-        drawn = Finding(Kind.DRAWN, box, 1.0, "reviewer", label=shape)
+        drawn = Finding(Kind.DRAWN, self._inside(i, box), 1.0, "reviewer", label=shape)
         return self._correct(i, [*self.findings(i), drawn], Change.HIDE, {"box": list(box), "shape": shape}, "")
 
     def show(self, i: int, n: int, why: Harmless) -> dict:
@@ -128,6 +148,35 @@ class Desk:
             raise ReviewError("review-no-redaction", number=n)
         rest = found[:n] + found[n + 1 :]
         return self._correct(i, rest, Change.SHOW, {"finding": self.record(i)["findings"][n]}, why)
+
+    def compose(self, i: int, subject: str, box: Box, aspect: str) -> dict:
+        """Add or adjust the `subject` composition of photo `i`: the largest crop of `aspect` that
+        fits in `box`, refused when it touches a face, a head or hidden text, or is too small to
+        post, and written only when screening it again as a photo of its own finds it safe."""
+        record = self.record(i)
+        if subject not in compose.CONTEXT or aspect not in compose.ASPECTS:
+            raise ReviewError("review-bad-composition")
+        crop = compose.fit(self._inside(i, box), aspect)
+        if min(crop[2], crop[3]) < compose.MIN_SIDE:
+            raise ReviewError("review-composition-small", side=compose.MIN_SIDE)
+        if not compose.clear(crop, self.findings(i)):
+            raise ReviewError("review-composition-touches")
+        pic, decision, pixels = self._render(record, self.findings(i), record.get("channel", ""))
+        if self.screener is None:
+            used = self.report["settings"]
+            self.screener = Screener(Settings(detectors=tuple(used["detectors"]), policy=self.rules,
+                                              style=Style(used["style"]), shape=Shape(used["shape"])))  # fmt: skip
+        made = self.screener.composition(pic, pixels, compose.Composition(subject, aspect, crop, 1.0),
+                                         self.ready / self._place(i), self._source(record))  # fmt: skip
+        if made is None:
+            raise ReviewError("review-composition-unsafe")
+        written = report.output(made, self.out_dir)
+        record["outputs"] = [o for o in record["outputs"] if o.get("composition") != subject] + [written]
+        record["corrected"] = True
+        self._save()
+        self._log(record, Change.COMPOSE, {"subject": subject, "crop": list(crop), "aspect": aspect}, "",
+                  made.path, made.sha256)  # fmt: skip
+        return record
 
     def keep(self, i: int, n: int, form: str, channel: str) -> dict:
         """Keep face `n` visible under consent form `form`, signed by that person, for `channel`;
@@ -154,11 +203,15 @@ class Desk:
             raise ReviewError("review-not-safe", verdict=verdict)
         for problem in self._consent(found, channel):
             raise ReviewError(problem.code, form=problem.form, channel=problem.channel, on=problem.on)
-        data = self.path(i).read_bytes()
-        if write.sealed_release(data) != policy.RELEASE[verdict]:
-            raise ReviewError("review-changed", path=self.path(i))
-        target = self.out_dir / APPROVED / channel / self.path(i).name
-        digest = write.write_atomic(data, target)
+        source, target = self.path(i), self.out_dir / APPROVED / channel / self.path(i).name
+
+        def unchanged(path: Path) -> None:
+            if _sealed(path) != policy.RELEASE[verdict]:
+                raise ReviewError("review-changed", path=source)
+
+        unchanged(source)
+        with source.open("rb") as f:  # a clip may be too large to hold in memory
+            digest = write.write_atomic(lambda out: shutil.copyfileobj(f, out), target, unchanged)
         self._used(record, found, target, digest, channel)
         self._log(record, Change.APPROVE, {"channel": channel}, "", target, digest)
         return target
@@ -192,14 +245,36 @@ class Desk:
                 for form in forms:
                     register.record_use(form, record["sha256"], str(output.resolve()), digest, channel)
 
-    def _correct(self, i: int, findings: list[Finding], change: Change, detail: dict, why: str,
-                 channel: str | None = None) -> dict:  # fmt: skip
-        """Render photo `i` again from its original with `findings` decided anew (faces kept under
-        forms for `channel`, by default the one they were kept for), write it where its verdict
-        says, update its record and the report, and put the change on record."""
+    def _photo(self, i: int) -> dict:
+        """The record of photo `i`, to correct: corrections of clips are not made here."""
         record = self.record(i)
-        channel = channel or record.get("channel", "")
-        source = self.report_path.parent / record["source"]
+        if record.get("frames") is not None:
+            raise ReviewError("review-clip")
+        return record
+
+    def _source(self, record: dict) -> Path:
+        return self.report_path.parent / record["source"]
+
+    def _inside(self, i: int, box: Box) -> Box:
+        """`box`, when it lies on photo `i`."""
+        width, height = self._photo(i)["size"]
+        x, y, w, h = box
+        if w < 1 or h < 1 or x < 0 or y < 0 or x + w > width or y + h > height:
+            raise ReviewError("review-bad-box")
+        return box
+
+    def _place(self, i: int) -> Path:
+        """Where photo `i` is in the folder of safe copies (or of those held), without its suffix."""
+        path = self.path(i)
+        for folder in (self.out_dir / HELD, self.ready):
+            if path.is_relative_to(folder):
+                return path.relative_to(folder).with_suffix("")
+        return path.relative_to(self.out_dir).with_suffix("")
+
+    def _render(self, record: dict, findings: list[Finding], channel: str) -> tuple[Photo, Decision, np.ndarray]:
+        """The original of `record`, decided anew with `findings` (faces kept under forms for
+        `channel`), and its pixels redacted so."""
+        source = self._source(record)
         try:
             pic = photo.load(source)
         except photo.PhotoError:
@@ -211,13 +286,21 @@ class Desk:
         decision = policy.decide(pending, pic.metadata, pic.height, self.rules, frozenset(),
                                  self._consent(findings, channel) if named else None, channel)  # fmt: skip
         settings = self.report["settings"]
-        pixels = redact.apply(pic.pixels, decision.findings, Style(settings["style"]), Shape(settings["shape"]))
+        return pic, decision, redact.apply(pic.pixels, decision.findings, Style(settings["style"]),
+                                           Shape(settings["shape"]))  # fmt: skip
+
+    def _correct(self, i: int, findings: list[Finding], change: Change, detail: dict, why: str,
+                 channel: str | None = None) -> dict:  # fmt: skip
+        """Render photo `i` again from its original with `findings` decided anew (faces kept under
+        forms for `channel`, by default the one they were kept for), write it where its verdict
+        says, update its record and the report, and put the change on record."""
+        record = self._photo(i)
+        channel = channel or record.get("channel", "")
+        pic, decision, pixels = self._render(record, findings, channel)
         old = self.path(i)
-        where = old.relative_to(self.out_dir)
-        where = where.relative_to(HELD) if where.parts[0] == HELD else where  # the photo's place in the folder
-        folder = self.out_dir / HELD if decision.verdict == Verdict.NEEDS_CONSENT else self.out_dir
-        target, digest = Screener.write(pixels, pic, policy.RELEASE[decision.verdict],
-                                        folder / where.with_suffix(""), source)  # fmt: skip
+        folder = self.out_dir / HELD if decision.verdict == Verdict.NEEDS_CONSENT else self.ready
+        target, digest = Screener.write(pixels, pic, policy.RELEASE[decision.verdict], folder / self._place(i),
+                                        self._source(record))  # fmt: skip
         if target != old:
             old.unlink(missing_ok=True)
         record |= {
@@ -225,14 +308,19 @@ class Desk:
             "reasons": [r.to_dict() for r in [*decision.reasons, Reason("reason-corrected")]],
             "findings": [f.to_dict() for f in decision.findings],
             "corrected": True,
-        } | ({"channel": channel} if named else {})
+        } | ({"channel": channel} if any(f.consent for f in findings) else {})
         record["outputs"][0] |= {"path": relative(target, self.report_path.parent), "sha256": digest}
-        self.report["summary"] = {v: sum(r["verdict"] == v for r in self.report["images"]) for v in Verdict}
-        write.write_atomic((json.dumps(self.report, indent=2, ensure_ascii=False) + "\n").encode(), self.report_path)
+        self._save()
         if decision.verdict == Verdict.CONSENTED:
             self._used(record, findings, target, digest, channel)
         self._log(record, change, detail, why, target, digest)
         return record
+
+    def _save(self) -> None:
+        """Write the report, and the contact sheet where the run wrote one, with the changed record."""
+        self.report["summary"] = report.counts(self.report["images"])
+        report.save(self.report, self.report_path)
+        report.rewrite_html(self.report, self.report_path)
 
     def _log(self, record: dict, change: Change, detail: dict, why: str, output: Path, digest: str) -> None:
         with self.db:
@@ -241,6 +329,14 @@ class Desk:
                             (at, self.reviewer, record["sha256"], record["source"], change, json.dumps(detail), why,
                              str(output.resolve()), digest))  # fmt: skip
 
+
+
+def _sealed(path: Path) -> str | None:
+    """The model-release status of a photo or clip privacyscreen wrote and nobody changed since, or None."""
+    if video.is_clip(path):
+        with path.open("rb") as f:
+            return mp4.sealed_release(f, path.stat().st_size)
+    return write.sealed_release(path.read_bytes())
 
 
 def _channel(channel: str) -> None:

@@ -332,10 +332,7 @@ class Screener:
         """Write the safe crops of the redacted `pixels` next to `dest`, each added to `result.outputs`
         as soon as it is written. Crops clear of every face come first; then crops that hold a
         doubtful face in which a closer look sees no face (a paving stone, a poker chip), redacted in
-        `pixels` like every face. Every crop is screened again as a photo of its own and written only
-        when its verdict is safe and nothing in it would be redacted but such a doubtful face or
-        small text no one could read (a label, a texture), which are redacted in it. Returns what
-        the user is told about them."""
+        `pixels` like every face. Returns what the user is told about them."""
         made: list[Output] = []
         failed = 0
         unsure = {f for f in findings if f.action == Action.REDACTED and self.unsure(pic.pixels, f)}
@@ -348,22 +345,12 @@ class Screener:
             for c in candidates:
                 if subject == "table" and any(compose.repeats(c.crop, m.crop) for m in made if m.crop):
                     break  # the table would mostly be the hands crop again
-                x, y, w, h = c.crop
-                crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
-                again = policy.decide(self.find(crop, crop=True), (), h, self.settings.policy)
-                redacted = [f for f in again.findings if f.action == Action.REDACTED]
-                if again.verdict not in policy.SAFE or any(
-                    f.label != TextLabel.UNREADABLE and not self.unsure(crop, f) for f in redacted
-                ):
+                written = self.composition(pic, pixels, c, dest, result.source)
+                if written is None:
                     failed += 1
                     continue
-                size = compose.posting_size(c)
-                crop = resized(redact.apply(crop, again.findings, self.settings.style, self.settings.shape), size=size)
-                named = dest.with_name(f"{dest.name}.{subject}")
-                target, digest = self.write(crop, pic, policy.RELEASE[Verdict.NO_PEOPLE], named, result.source)
-                posted = size == compose.POSTING_SIZES[c.aspect]
-                made.append(Output(target, "composition", digest, subject, c.crop, size, posted))
-                result.outputs.append(made[-1])
+                made.append(written)
+                result.outputs.append(written)
                 break
         why = []
         if made:
@@ -374,6 +361,27 @@ class Screener:
             subjects = compose.subjects(findings)
             why.append(Reason("compose-no-room" if subjects else "compose-no-subject"))
         return why
+
+    def composition(
+        self, pic: photo.Photo, pixels: np.ndarray, c: compose.Composition, dest: Path, source: Path
+    ) -> Output | None:
+        """Screen the crop `c` of the redacted `pixels` again as a photo of its own and write it
+        next to `dest` when its verdict is safe and nothing in it would be redacted but a doubtful
+        face no closer look confirms or small text no one could read (a label, a texture), which
+        are redacted in it; None when it still shows something identifying."""
+        x, y, w, h = c.crop
+        crop = np.ascontiguousarray(pixels[y : y + h, x : x + w])
+        again = policy.decide(self.find(crop, crop=True), (), h, self.settings.policy)
+        redacted = [f for f in again.findings if f.action == Action.REDACTED]
+        if again.verdict not in policy.SAFE or any(
+            f.label != TextLabel.UNREADABLE and not self.unsure(crop, f) for f in redacted
+        ):
+            return None
+        size = compose.posting_size(c)
+        crop = resized(redact.apply(crop, again.findings, self.settings.style, self.settings.shape), size=size)
+        named = dest.with_name(f"{dest.name}.{c.subject}")
+        target, digest = self.write(crop, pic, policy.RELEASE[Verdict.NO_PEOPLE], named, source)
+        return Output(target, "composition", digest, c.subject, c.crop, size, size == compose.POSTING_SIZES[c.aspect])
 
 
 def output_path(name: Path, suffix: str, source: Path) -> Path:

@@ -3,6 +3,8 @@ Chromium with Playwright, and the files it writes read back."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 import shutil
@@ -26,6 +28,7 @@ from privacyscreen.policy import Policy
 from privacyscreen.screen import Screener, Settings, plan, run
 
 from . import carriers as C
+from . import clips
 from .conftest import SAMPLES
 from .test_html import CHROMIUM, FLAGS
 
@@ -292,4 +295,61 @@ def test_under_strict_a_form_covers_only_the_person_who_signed(two_faces):
     assert any(r["code"] == "consent-others" for r in record["reasons"])
     with pytest.raises(review.ReviewError, match="cannot be approved"):
         work.approve(0, "facebook")
+    work.close()
+
+
+def test_a_composition_is_adjusted_screened_again_and_refused_where_it_touches_a_face(tmp_path):
+    """The meeting with name badges, screened with compositions: the hands crop is moved a little
+    on the desk and written again; crops over a face, or too small to post, are refused."""
+    out, originals = tmp_path / "out", tmp_path / "originals"
+    originals.mkdir()
+    shutil.copy(SAMPLES / "workplace" / "faces_name_badges_group_meeting.jpg", originals / "meeting.jpg")
+    settings = Settings(policy=Policy.load("standard"), compose=True)
+    report.write_json(run(plan([originals], out), settings), settings, out / "privacyscreen-report.json")
+    work = review.Desk(out, tmp_path / "consent.sqlite", "Joke")
+    [hands] = [o for o in work.photos[0]["outputs"] if o.get("composition") == "hands"]
+    x, y, w, h = hands["crop"]
+    fx, fy, _, _ = next(f["box"] for f in work.photos[0]["findings"] if f["kind"] == "face")
+    over_face = (min(fx, 1600 - 700), min(fy, 1064 - 400), 700, 400)
+    for box, why in [((x + 40, y + 40, w - 80, h - 80), "too small"), (over_face, "touches a face")]:
+        with pytest.raises(review.ReviewError, match=why):
+            work.compose(0, "hands", box, "1.91:1")
+    try:
+        record = work.compose(0, "hands", (x - 40, y, w + 40, h), "1.91:1")  # a little more to the left
+    finally:
+        work.close()
+    [moved] = [o for o in record["outputs"] if o.get("composition") == "hands"]
+    assert moved["crop"] != hands["crop"] and moved["crop"][0] < x and moved["path"] == hands["path"]
+    written = out / moved["path"]
+    assert hashlib.sha256(written.read_bytes()).hexdigest() == moved["sha256"] != hands["sha256"]
+    assert write.sealed_release(written.read_bytes()) == "not-applicable"
+    saved = json.loads((out / "privacyscreen-report.json").read_text())
+    assert saved["images"][0]["corrected"] and moved in saved["images"][0]["outputs"]
+    assert [r[2] for r in work_history(tmp_path / review.LOG)] == ["compose"]
+
+
+def work_history(log: Path) -> list[tuple]:
+    with sqlite3.connect(log) as db:
+        return db.execute("SELECT at, who, change FROM changes ORDER BY rowid").fetchall()
+
+
+def test_a_clip_is_on_the_desk_with_its_frames_approved_but_not_corrected(tmp_path):
+    frames, _ = zip(*clips.pan(12), strict=True)
+    originals, out = tmp_path / "originals", tmp_path / "out"
+    originals.mkdir()
+    clips.build(originals / "walk.mp4", list(frames))
+    settings = Settings(policy=Policy.load("standard"))
+    report.write_json(run(plan([originals], out), settings), settings, out / "privacyscreen-report.json")
+    work = review.Desk(out, tmp_path / "consent.sqlite", "Joke")
+    web, token = desk.app(work, "en")
+    client = web.test_client()
+    page = client.get(f"/{token}/").get_data(as_text=True)
+    stills = re.findall(rf'src="(/{token}/still/0/\d+)\?', page)
+    assert len(stills) == 4 and "four of its frames" in page and 'class="hide"' not in page
+    still = client.get(stills[0])
+    assert still.status_code == 200 and Image.open(io.BytesIO(still.data)).size == tuple(work.photos[0]["size"])
+    with pytest.raises(review.ReviewError, match="not corrected on the desk"):
+        work.hide(0, (1, 1, 20, 20), Shape.BOX)
+    approved = work.approve(0, "intranet")
+    assert approved.read_bytes() == work.path(0).read_bytes() and approved.suffix == ".mp4"
     work.close()
