@@ -30,8 +30,9 @@ from .review import Desk, Harmless
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;background:#fafafa}
 nav a{margin-right:.75rem}.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:1rem;margin:1rem 0}
-.card:focus{outline:3px solid #1565c0}.stage{position:relative;display:inline-block;cursor:crosshair}
-.stage img{max-width:min(900px,100%);display:block;user-select:none}
+.card:focus{outline:3px solid #1565c0}
+.stage{position:relative;display:inline-block;max-width:min(900px,100%);cursor:crosshair}
+.stage img{max-width:100%;display:block;user-select:none}
 .box{position:absolute;border:2px solid #ffc800;pointer-events:none}.box.kept{border-color:#6a1b9a}
 .compositions{display:flex;gap:.5rem;margin:.5rem 0}.composition{margin:0}.composition img{max-height:180px}
 .stills{display:grid;grid-template-columns:1fr 1fr;gap:.25rem;max-width:900px}.still{position:relative}

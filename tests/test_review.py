@@ -215,6 +215,18 @@ def two_faces(tmp_path) -> tuple[Path, Path]:
     return out, register
 
 
+def outlined_on_the_photo(page, i: int) -> None:
+    """Every outline of what is hidden lies on the photo as the page shows it (a 1600 px photo,
+    shown smaller)."""
+    photo = page.locator(f"#photo-{i} .stage img").bounding_box()
+    boxes = page.locator(f"#photo-{i} .stage .box").all()
+    assert boxes and photo["width"] < 1600
+    for box in boxes:
+        b = box.bounding_box()
+        assert photo["x"] - 1 <= b["x"] and b["x"] + b["width"] <= photo["x"] + photo["width"] + 1
+        assert photo["y"] - 1 <= b["y"] and b["y"] + b["height"] <= photo["y"] + photo["height"] + 1
+
+
 def test_keep_one_of_two_faces_under_a_form_approve_and_find_it_in_the_audit(two_faces, tmp_path):
     if not CHROMIUM:
         pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
@@ -234,6 +246,7 @@ def test_keep_one_of_two_faces_under_a_form_approve_and_find_it_in_the_audit(two
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             page.goto(f"http://127.0.0.1:{server.server_port}/{token}/")
+            outlined_on_the_photo(page, 0)
             first = page.locator("#photo-0 form.keep").first
             first.locator("select[name=form]").select_option("TF-7")
             first.locator("select[name=channel]").select_option("facebook")
@@ -353,3 +366,23 @@ def test_a_clip_is_on_the_desk_with_its_frames_approved_but_not_corrected(tmp_pa
     approved = work.approve(0, "intranet")
     assert approved.read_bytes() == work.path(0).read_bytes() and approved.suffix == ".mp4"
     work.close()
+
+
+def test_the_drop_folder_s_output_is_reviewed_in_place(tmp_path):
+    """`review OUT` on what `watch` made: a corrected photo stays in OUT/ready/."""
+    from privacyscreen.watch import DropFolder
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    settings = Settings(detectors=("text",), policy=Policy.load("standard"))
+    folder = DropFolder(inbox, out, settings, "en")
+    shutil.copy(SAMPLES / "grace_hopper.jpg", out / "originals" / "hopper.jpg")
+    with Screener(settings) as screener:
+        folder.resume(screener)  # screens the original as if it had just been dropped
+    work = review.Desk(out, tmp_path / "consent.sqlite", "Joke")
+    assert work.path(0) == out / "ready" / "hopper.jpg"
+    work.hide(0, HOPPER_FACE, Shape.BOX)
+    work.close()
+    assert work.path(0) == out / "ready" / "hopper.jpg" and not list((out / "needs-consent").iterdir())
+    saved = json.loads((out / "privacyscreen-report.json").read_text())
+    assert saved["images"][0]["corrected"] and saved["images"][0]["outputs"][0]["path"] == "ready/hopper.jpg"
