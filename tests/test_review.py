@@ -112,6 +112,7 @@ def test_hide_a_missed_face_take_away_a_false_redaction_and_approve_in_chromium(
     assert approved.read_bytes() == work.path(hopper).read_bytes()
     assert write.sealed_release(approved.read_bytes()) == "not-applicable"
     assert C.metadata_inventory(approved)["model_release_status"] == ["http://ns.useplus.org/ldf/vocab/MR-NAP"]
+    nothing_identifying(screened.parent / "originals" / "grace_hopper.jpg", approved)
     saved = json.loads((screened / "privacyscreen-report.json").read_text())
     [grace] = [r for r in saved["images"] if "grace" in r["source"]]
     assert grace["corrected"] and any(f["kind"] == "drawn" for f in grace["findings"])
@@ -215,6 +216,15 @@ def two_faces(tmp_path) -> tuple[Path, Path]:
     return out, register
 
 
+def nothing_identifying(original: Path, approved: Path) -> None:
+    """The approved file carries none of the metadata its original did: no EXIF, IPTC or comment,
+    and one XMP packet, privacyscreen's own."""
+    before, after = C.metadata_inventory(original), C.metadata_inventory(approved)
+    assert before["exif_blocks"] or before["iptc"] or before["xmp_packets"] or before["jpeg_com"]  # to remove
+    assert not (after["exif_blocks"] or after["iptc"] or after["jpeg_com"] or after["photoshop_resources"])
+    assert len(after["xmp_packets"]) == 1 and after["trailing_bytes"] == 0
+
+
 def outlined_on_the_photo(page, i: int) -> None:
     """Every outline of what is hidden lies on the photo as the page shows it (a 1600 px photo,
     shown smaller)."""
@@ -268,6 +278,7 @@ def test_keep_one_of_two_faces_under_a_form_approve_and_find_it_in_the_audit(two
     approved = out / "approved" / "facebook" / work.path(0).name
     assert approved.read_bytes() == work.path(0).read_bytes()
     assert C.metadata_inventory(approved)["model_release_status"] == ["http://ns.useplus.org/ldf/vocab/MR-LMR"]
+    nothing_identifying(tmp_path / "originals" / "office.jpg", approved)
     with pytest.raises(review.ReviewError, match="facebook only"):
         work.approve(0, "instagram")  # the form was checked for Facebook
     rows = work.db.execute("SELECT who, change, detail FROM changes ORDER BY rowid").fetchall()
