@@ -159,6 +159,22 @@ def test_a_corrected_photo_keeps_its_place_in_the_folder(tmp_path):
     assert [p.name for p in (tmp_path / "out").rglob("*.jpg")] == ["hopper.jpg"]
 
 
+def test_a_correction_writes_the_contact_sheet_again(tmp_path):
+    (tmp_path / "in").mkdir()
+    shutil.copy(SAMPLES / "grace_hopper.jpg", tmp_path / "in" / "hopper.jpg")
+    out, sheet = tmp_path / "out", tmp_path / "out" / "sheet.html"
+    settings = Settings(detectors=("text",), policy=Policy.load("standard"))
+    data = report.build(run(plan([tmp_path / "in"], out), settings), settings, out, sheet=sheet, lang="nl")
+    report.save(data, out / report.NAME)
+    report.write_html(data, out, sheet, "nl")
+    assert 'data-corrected="true"' not in sheet.read_text()
+    work = review.Desk(out, tmp_path / "consent.sqlite", "Joke")
+    work.hide(0, HOPPER_FACE, Shape.BOX)
+    work.close()
+    page = sheet.read_text()
+    assert 'data-corrected="true"' in page and "met de hand gecorrigeerd" in page
+
+
 def test_a_photo_that_still_needs_consent_cannot_be_approved(screened, tmp_path):
     with Screener(Settings()) as strict:  # the portrait's body is recognisable under strict
         result = strict.screen(SAMPLES / "grace_hopper.jpg", tmp_path / "s" / "g", tmp_path / "s" / "held" / "g")
@@ -338,8 +354,14 @@ def test_a_composition_is_adjusted_screened_again_and_refused_where_it_touches_a
     for box, why in [((x + 40, y + 40, w - 80, h - 80), "too small"), (over_face, "touches a face")]:
         with pytest.raises(review.ReviewError, match=why):
             work.compose(0, "hands", box, "1.91:1")
+    web, token = desk.app(work, "en")  # as the page asks: a POST with the page's CSRF token
+    client = web.test_client()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/{token}/").get_data(as_text=True)).group(1)
     try:
-        record = work.compose(0, "hands", (x - 40, y, w + 40, h), "1.91:1")  # a little more to the left
+        answer = client.post(f"/{token}/photo/0/compose", data={"csrf": csrf, "subject": "hands", "aspect": "1.91:1",
+                                                                "box": f"{x - 40},{y},{w + 40},{h}"})  # fmt: skip
+        assert answer.status_code == 303 and "error" not in answer.headers["Location"]  # a little more to the left
+        record = work.photos[0]
     finally:
         work.close()
     [moved] = [o for o in record["outputs"] if o.get("composition") == "hands"]
