@@ -11,7 +11,7 @@ from PIL import Image
 
 from privacyscreen import photo
 from privacyscreen.detectors import centerface
-from privacyscreen.findings import contains_center, overlap
+from privacyscreen.findings import contains_center, iou, overlap
 from privacyscreen.policy import Policy, Verdict
 from privacyscreen.screen import Screener, Settings
 
@@ -115,3 +115,15 @@ def test_a_lone_doubtful_face_is_dropped_only_when_a_closer_look_sees_no_face(sc
     face = (214, 705, 9, 10)
     found = [f for f in screener.find(np.asarray(canvas)) if f.kind == "face" and overlap(f.box, face)]
     assert found and max(f.score for f in found) < 0.5
+
+
+def test_the_mirrored_view_puts_its_faces_back_where_they_are(screener, portrait):
+    """CenterFace also looks at the photo mirrored (a masked face half hidden behind a microphone
+    scored over 0.2 only that way round on ../shared/eval/); what it finds there is mapped back:
+    on the astronaut mirrored, the mirrored view finds her face where it is in the photo."""
+    img = pixels(portrait)
+    detector = centerface_of(screener)
+    [upright] = [f for f in detector._run(img) if overlap(f.box, ASTRONAUT_FACE)]
+    [mirrored] = [f for f in detector._mirrored(np.ascontiguousarray(img[:, ::-1])) if f.score > 0.5]
+    x, y, w, h = mirrored.box
+    assert iou((img.shape[1] - x - w, y, w, h), upright.box) > 0.9

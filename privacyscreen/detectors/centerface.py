@@ -3,7 +3,8 @@
 - A coarse view of the whole photo (longest side at most 1024 px), upright and turned a quarter
   both ways (people lying in bed), finds large and medium faces;
 - the same view inside a black border, where a face cut by the frame (a half face at the edge)
-  scores like a face and not like an edge;
+  scores like a face and not like an edge, and mirrored left to right, where some half-hidden
+  masked faces score over DOUBT that do not the other way round (the model is not symmetric);
 - a fine view, tile by tile so memory stays bounded: at full resolution for upright faces down
   to about 12 px high, or, on photos of 2 megapixels or less, enlarged twice, because the
   model's heatmap has a stride of 4 px and faces under about 16 px score weakly at their own size.
@@ -56,7 +57,7 @@ class CenterFace(Detector):
         for quarters, turned in turns(small):
             for f in self._run(turned):
                 found.append(replace(f, box=unturn(f.box, quarters, small.shape[1], small.shape[0])))
-        found = [scaled(f, 1 / scale) for f in found + self._framed(small)]
+        found = [scaled(f, 1 / scale) for f in found + self._framed(small) + self._mirrored(small)]
         zoom = ENLARGE if h * w <= ENLARGE_BELOW else 1.0
         if self.fine and (scale < 1.0 or zoom > 1.0):
             found += [scaled(f, 1 / zoom) for f in tiled(resized(pixels, zoom), MAX_TILE, OVERLAP, self._run, shifted,
@@ -75,6 +76,12 @@ class CenterFace(Detector):
         border = round(BORDER * max(small.shape[:2]))
         framed = cv2.copyMakeBorder(small, border, border, border, border, cv2.BORDER_CONSTANT, value=(0, 0, 0))
         return [shifted(f, -border, -border) for f in self._run(framed)]
+
+    def _mirrored(self, small: np.ndarray) -> list[Finding]:
+        """What one pass sees in the view mirrored left to right (a face half hidden, masked: the
+        model is not symmetric, and some score over DOUBT only one way round)."""
+        width = small.shape[1]
+        return [replace(f, box=(width - f.box[0] - f.box[2], *f.box[1:])) for f in self._run(small[:, ::-1])]
 
     def confirms(self, pixels: np.ndarray, face: Finding) -> bool:
         """Whether a closer look sees a face where `face` was found: a crop three times its size,
