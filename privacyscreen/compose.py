@@ -63,8 +63,8 @@ def propose(
 
 
 def clear(crop: Box, findings: list[Finding]) -> bool:
-    """Whether a crop someone chose keeps the rules a proposed one does: it touches no face, head
-    or hidden text (with a margin) and holds at most half of anyone's body."""
+    """Whether a crop someone chose keeps the rules a proposed one does: it touches nothing
+    `_avoided` names (with a margin) and holds at most half of anyone's body."""
     return not any(overlap(crop, box) for box in _avoided(findings)) and _little_body(crop, findings)
 
 
@@ -78,7 +78,8 @@ def fit(box: Box, aspect: str) -> Box:
 
 
 def _avoided(findings: list[Finding]) -> list[Box]:
-    """Where no crop may be: around every face and head, and every hidden text."""
+    """Where no crop may be: around every face and head, every hidden text and every region a
+    reviewer hid by hand."""
     return [_grown(f.box) for f in findings
             if f.kind in AVOID or (f.kind == Kind.TEXT and f.action == Action.REDACTED)]  # fmt: skip
 

@@ -212,14 +212,18 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
             return redirect(f"{base}/?error={quote(e.text(lang))}#photo-{i}", 303)
         return redirect(f"{base}/#photo-{i}", 303)
 
+    def drawn() -> tuple[int, int, int, int]:
+        """The box the reviewer drew, as the page posts it ("x,y,w,h" in the photo's pixels)."""
+        x, y, w, h = (int(v) for v in request.form["box"].split(","))
+        return x, y, w, h
+
     @web.post(f"{base}/photo/<int:i>/hide")
     def hide(i: int) -> Response:
         try:
-            x, y, w, h = (int(v) for v in request.form["box"].split(","))
-            shape = Shape(request.form["shape"])
+            box, shape = drawn(), Shape(request.form["shape"])
         except (KeyError, ValueError):
             abort(400)
-        return done(i, lambda: desk.hide(i, (x, y, w, h), shape))
+        return done(i, lambda: desk.hide(i, box, shape))
 
     @web.post(f"{base}/photo/<int:i>/show")
     def show(i: int) -> Response:
@@ -240,11 +244,10 @@ def app(desk: Desk, lang: str, token: str | None = None) -> tuple[Flask, str]:
     @web.post(f"{base}/photo/<int:i>/compose")
     def crop(i: int) -> Response:
         try:
-            x, y, w, h = (int(v) for v in request.form["box"].split(","))
-            subject, aspect = request.form["subject"], request.form["aspect"]
+            box, subject, aspect = drawn(), request.form["subject"], request.form["aspect"]
         except (KeyError, ValueError):
             abort(400)
-        return done(i, lambda: desk.compose(i, subject, (x, y, w, h), aspect))
+        return done(i, lambda: desk.compose(i, subject, box, aspect))
 
     @web.post(f"{base}/photo/<int:i>/approve")
     def approve(i: int) -> Response:

@@ -93,7 +93,9 @@ def build(
 
 
 def save(data: dict, path: Path) -> None:
-    """Write a report (as `build` returns it) to `path`, atomically."""
+    """Write a report (as `build` returns it) to `path`, atomically, its summary counted again
+    from its records (the drop folder and the review desk change them)."""
+    data["summary"] = counts(data["images"])
     write.write_atomic((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), path)
 
 

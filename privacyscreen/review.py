@@ -98,6 +98,7 @@ class Desk:
         self.ready = out_dir / self.report["settings"].get("ready", ".")  # where safe copies go
         self.photos = [r for r in self.report["images"] if r["outputs"]]
         self.screener: Screener | None = None  # loaded for the first composition
+        self._stills: dict[str, dict[int, bytes]] = {}  # a clip's frames as JPEGs, by the clip's sha256
         register.parent.mkdir(parents=True, exist_ok=True)
         # served by one thread, one request at a time
         self.db = sqlite3.connect(register.parent / LOG, check_same_thread=False)
@@ -128,13 +129,16 @@ class Desk:
         return [Finding.from_dict(f) for f in self.record(i)["findings"]]
 
     def still(self, i: int, frame: int) -> bytes:
-        """One of the frames the report shows of clip `i`, from its safe copy, as a JPEG."""
-        if str(frame) not in self.record(i).get("stills", {}):
+        """One of the frames the report shows of clip `i`, from its safe copy, as a JPEG. All of
+        them are decoded on the first ask (one pass through the clip, not one per frame) and kept:
+        the desk never changes a clip."""
+        record = self.record(i)
+        if str(frame) not in record.get("stills", {}):
             raise ReviewError("review-no-photo", number=i)
-        pixels = video.stills(self.path(i), {frame})[frame]
-        buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, "JPEG", quality=85)
-        return buffer.getvalue()
+        if record["sha256"] not in self._stills:
+            frames = video.stills(self.path(i), {int(n) for n in record["stills"]})
+            self._stills[record["sha256"]] = {n: _jpeg(pixels) for n, pixels in frames.items()}
+        return self._stills[record["sha256"]][frame]
 
     def hide(self, i: int, box: Box, shape: Shape) -> dict:
         """Hide a region the detectors missed (a face, a name on a door, a screen), in `shape`."""
@@ -186,8 +190,7 @@ class Desk:
             raise ReviewError("review-no-face", number=n)
         _channel(channel)
         kept = [replace(f, consent=form) if m == n else f for m, f in enumerate(found)]
-        for problem in self._consent(kept, channel):
-            raise ReviewError(problem.code, form=problem.form, channel=problem.channel, on=problem.on)
+        self._covered(kept, channel)
         return self._correct(i, kept, Change.KEEP, {"finding": n, "form": form, "channel": channel}, "", channel)
 
     def approve(self, i: int, channel: str) -> Path:
@@ -201,8 +204,7 @@ class Desk:
             raise ReviewError("review-other-channel", channel=channel, consented=record.get("channel", ""))
         if verdict not in policy.SAFE and verdict != Verdict.CONSENTED:
             raise ReviewError("review-not-safe", verdict=verdict)
-        for problem in self._consent(found, channel):
-            raise ReviewError(problem.code, form=problem.form, channel=problem.channel, on=problem.on)
+        self._covered(found, channel)
         source, target = self.path(i), self.out_dir / APPROVED / channel / self.path(i).name
 
         def unchanged(path: Path) -> None:
@@ -229,18 +231,22 @@ class Desk:
                                (self.record(i)["sha256"],))  # fmt: skip
         return list(rows)
 
-    def _consent(self, findings: list[Finding], channel: str) -> list[Reason]:
-        """Why the forms faces are kept under do not cover `channel` today ([] when they all do, or none is named)."""
-        forms = tuple(dict.fromkeys(f.consent for f in findings if f.consent))
-        if not forms:
-            return []
+    def _consent(self, findings: list[Finding], channel: str) -> list[Reason] | None:
+        """Why the forms faces are kept under do not cover `channel` today ([] when they all do;
+        None when no face is kept under a form)."""
+        if not (forms := _forms(findings)):
+            return None
         with consent.Register(self.register) as register:
             return register.check(forms, channel, date.today())
 
+    def _covered(self, findings: list[Finding], channel: str) -> None:
+        """Refuse, with the register's reason, unless the forms faces are kept under cover `channel` today."""
+        for problem in self._consent(findings, channel) or []:
+            raise ReviewError(problem.code, form=problem.form, channel=problem.channel, on=problem.on)
+
     def _used(self, record: dict, findings: list[Finding], output: Path, digest: str, channel: str) -> None:
         """Record in the register that `output` was made under the forms faces are kept under."""
-        forms = dict.fromkeys(f.consent for f in findings if f.consent)
-        if forms:
+        if forms := _forms(findings):
             with consent.Register(self.register) as register:
                 for form in forms:
                     register.record_use(form, record["sha256"], str(output.resolve()), digest, channel)
@@ -282,9 +288,8 @@ class Desk:
         if pic.sha256 != record["sha256"]:
             raise ReviewError("review-original-changed", path=source)
         pending = [replace(f, action=Action.PENDING) for f in findings]
-        named = any(f.consent for f in findings)
         decision = policy.decide(pending, pic.metadata, pic.height, self.rules, frozenset(),
-                                 self._consent(findings, channel) if named else None, channel)  # fmt: skip
+                                 self._consent(findings, channel), channel)  # fmt: skip
         settings = self.report["settings"]
         return pic, decision, redact.apply(pic.pixels, decision.findings, Style(settings["style"]),
                                            Shape(settings["shape"]))  # fmt: skip
@@ -308,7 +313,7 @@ class Desk:
             "reasons": [r.to_dict() for r in [*decision.reasons, Reason("reason-corrected")]],
             "findings": [f.to_dict() for f in decision.findings],
             "corrected": True,
-        } | ({"channel": channel} if any(f.consent for f in findings) else {})
+        } | ({"channel": channel} if _forms(findings) else {})
         record["outputs"][0] |= {"path": relative(target, self.report_path.parent), "sha256": digest}
         self._save()
         if decision.verdict == Verdict.CONSENTED:
@@ -318,7 +323,6 @@ class Desk:
 
     def _save(self) -> None:
         """Write the report, and the contact sheet where the run wrote one, with the changed record."""
-        self.report["summary"] = report.counts(self.report["images"])
         report.save(self.report, self.report_path)
         report.rewrite_html(self.report, self.report_path)
 
@@ -331,12 +335,23 @@ class Desk:
 
 
 
+def _forms(findings: list[Finding]) -> tuple[str, ...]:
+    """The consent forms faces are kept under, each once."""
+    return tuple(dict.fromkeys(f.consent for f in findings if f.consent))
+
+
 def _sealed(path: Path) -> str | None:
     """The model-release status of a photo or clip privacyscreen wrote and nobody changed since, or None."""
     if video.is_clip(path):
         with path.open("rb") as f:
             return mp4.sealed_release(f, path.stat().st_size)
     return write.sealed_release(path.read_bytes())
+
+
+def _jpeg(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
 
 
 def _channel(channel: str) -> None:

@@ -162,7 +162,7 @@ class DropFolder:
         """Add records to the report, each in place of an earlier one of the same original."""
         new = {r["source"] for r in records}
         images = [r for r in self.report["images"] if r["source"] not in new] + records
-        self.report |= {"summary": report.counts(images), "images": images}
+        self.report["images"] = images
 
     def remember(self, kept: Path, digest: str) -> None:
         self.seen[kept.name] = digest
