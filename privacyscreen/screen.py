@@ -518,9 +518,11 @@ def run(
     progress: Callable[[Screening], None] | None = None,
     workers: int = 1,
 ) -> list[Screening]:
-    """Screen every job of a plan. With several `workers`, photos are
-    screened in parallel processes that each load the models once; results keep plan order."""
-    workers = max(1, min(workers, len(jobs)))
+    """Screen every job of a plan on `workers` cores. With several, photos are screened in parallel
+    processes that each load the models once and, by default, use one inference thread; with fewer
+    photos than workers, each process uses the cores left over. Results keep plan order."""
+    cores, workers = max(1, workers), max(1, min(workers, len(jobs)))
+    settings = replace(settings, threads=settings.threads or max(1, cores // workers))
     results: list[Screening] = []
     if workers == 1:
         with Screener(settings) as screener:
@@ -530,9 +532,8 @@ def run(
                     progress(results[-1])
         return results
     models.check()  # here, not in the workers, where it would only break the pool
-    per_worker = replace(settings, threads=settings.threads or max(1, (os.cpu_count() or 1) // workers))
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(per_worker,)) as pool:
+    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(settings,)) as pool:
         for result in pool.map(_screen_in_worker, jobs):
             results.append(result)
             if progress:
