@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compose, consent, detectors, models, mp4, photo, policy, redact, tracks, video, write
+from . import compose, consent, detectors, engines, models, mp4, photo, policy, redact, tracks, video, write
 from .compose import ASPECTS
 from .detectors._pixels import resized
+from .engines import Engine
 from .findings import Action, Box, Finding, Kind, Shape, Style, TextLabel, doubtful, merge
 from .messages import os_problem
 from .policy import Reason, Sound, Verdict
@@ -517,10 +518,18 @@ def run(
     settings: Settings = Settings(),
     progress: Callable[[Screening], None] | None = None,
     workers: int = 1,
+    engine: Engine = Engine.PROCESSES,
+    scheduler: str | None = None,
 ) -> list[Screening]:
     """Screen every job of a plan on `workers` cores. With several, photos are screened in parallel
     processes that each load the models once and, by default, use one inference thread; with fewer
-    photos than workers, each process uses the cores left over. Results keep plan order."""
+    photos than workers, each process uses the cores left over. With the engine `dask`, on a Dask
+    cluster instead: a local one of `workers` processes, or the one at the `scheduler`'s address
+    (see `engines.on_dask`). Results keep plan order; `progress` is called for each, in that order."""
+    if engine == Engine.DASK:
+        return engines.on_dask(jobs, settings, progress, workers, scheduler)
+    if scheduler is not None:
+        raise ValueError("a scheduler's address goes with the engine dask")
     cores, workers = max(1, workers), max(1, min(workers, len(jobs)))
     settings = replace(settings, threads=settings.threads or max(1, cores // workers))
     results: list[Screening] = []
@@ -542,17 +551,30 @@ def run(
 
 
 _worker: Screener | None = None  # the Screener of a worker process
+_closing: util.Finalize | None = None  # closes it, once: before interpreter exit, or when settings change
+_screening = threading.Lock()  # a worker's Screener screens one photo at a time, whatever its threads
 
 
 def _start_worker(settings: Settings) -> None:
-    global _worker
+    global _worker, _closing
+    if _closing is not None:
+        _closing()
     _worker = Screener(settings)
-    util.Finalize(_worker, _worker.close, exitpriority=10)  # close native models before interpreter exit
+    _closing = util.Finalize(_worker, _worker.close, exitpriority=10)  # close native models before interpreter exit
 
 
 def _screen_in_worker(job: tuple[Path, Path, Path]) -> Screening:
     assert _worker is not None
     return _worker.screen(*job)
+
+
+def screen_in_process(job: tuple[Path, Path, Path], settings: Settings) -> Screening:
+    """Screen one job of a plan with this process's Screener, made for `settings` at its first photo
+    (and again only for other settings): what a Dask worker runs for each photo."""
+    with _screening:
+        if _worker is None or _worker.settings != settings:
+            _start_worker(settings)
+        return _screen_in_worker(job)
 
 
 def output_names(name: Path) -> set[str]:
