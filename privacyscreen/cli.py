@@ -22,6 +22,7 @@ import click
 
 from . import __version__, consent, models
 from . import compose as composition
+from .engines import Engine
 from .findings import Kind, Shape, Style
 from .messages import LANGUAGES, UserError, language_of, os_problem, say, shown, speak
 from .policy import Policy, PolicyError, Verdict
@@ -205,6 +206,11 @@ def main() -> None:
     help=help_text("help-run-jobs"),
 )
 @click.option(
+    "--engine", type=click.Choice([e.value for e in Engine]), default=Engine.PROCESSES.value, show_default=True,
+    help=help_text("help-run-engine"),
+)  # fmt: skip
+@click.option("--scheduler", metavar=help_text("help-metavar-address"), help=help_text("help-run-scheduler"))
+@click.option(
     "--compose", is_flag=True,
     help=help_text("help-run-compose"),
 )  # fmt: skip
@@ -230,6 +236,8 @@ def run(
     channel: str | None,
     register_path: Path,
     jobs: int,
+    engine: str,
+    scheduler: str | None,
     compose: bool,
     aspects: tuple[str, ...],
     time_limit: float,
@@ -243,6 +251,10 @@ def run(
         raise click.UsageError(say("usage-keep-channel", lang))
     if consents and not keep:
         raise click.UsageError(say("usage-consent-keep", lang))
+    if scheduler and engine != Engine.DASK:
+        raise click.UsageError(say("usage-scheduler-engine", lang))
+    if scheduler and consents:  # the workers elsewhere would not see this computer's register
+        raise click.UsageError(say("usage-scheduler-consent", lang))
     if keep and consents:
         open_register(register_path, lang).db.close()  # a clear error now rather than one per photo
     for item in inputs:
@@ -251,7 +263,8 @@ def run(
     settings = screen.Settings(
         style=Style(style), shape=Shape(shape), keep=frozenset({Kind.FACE} if keep else ()), consents=consents,
         channel=channel, register=register_path, policy=load_policy(lang), compose=compose,
-        aspects=aspects or tuple(composition.ASPECTS), time_limit=time_limit or None, progress=jobs == 1,
+        aspects=aspects or tuple(composition.ASPECTS), time_limit=time_limit or None,
+        progress=jobs == 1 and engine == Engine.PROCESSES,
     )  # fmt: skip
     report_path = report_path or out_dir / report.NAME
     with output_folder(out_dir, lang):
@@ -266,7 +279,7 @@ def run(
                 bar.write(line)
                 bar.update()
 
-            results = screen.run(plan, settings, show, workers=jobs)
+            results = screen.run(plan, settings, show, workers=jobs, engine=Engine(engine), scheduler=scheduler)
         data = report.build(results, settings, report_path.parent, out_dir, html_path, lang)
         try:
             report.save(data, report_path)
