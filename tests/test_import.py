@@ -1,5 +1,6 @@
 """Importing privacyscreen changes nothing: the command line decides its language only when it runs,
-and the native runtimes of the models (onnxruntime, MediaPipe) load only to screen a photo."""
+the native runtimes of the models (onnxruntime, MediaPipe) load only to screen a photo, and Dask
+only to screen photos with it (run --engine dask)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .conftest import ROOT
 
 RUNTIMES = {"onnxruntime", "mediapipe"}
 PIXELS = {"numpy", "cv2", "PIL", "tqdm"}  # what decoding, redacting and writing photos needs
+CLUSTER = {"dask", "distributed"}  # run --engine dask, only
 
 
 def python(*args: str) -> subprocess.CompletedProcess:
@@ -33,7 +35,8 @@ class Untouchable(list):
 sys.argv = Untouchable(["privacyscreen", "--lang", "nl"])
 import privacyscreen.cli
 print(json.dumps({"LANGUAGE": os.environ.get("LANGUAGE"), "domain": gettext.textdomain(),
-                  "runtimes": sorted({name.split(".")[0] for name in sys.modules} & {"onnxruntime", "mediapipe"})}))
+                  "runtimes": sorted({name.split(".")[0] for name in sys.modules}
+                                     & {"onnxruntime", "mediapipe", "dask", "distributed"})}))
 """)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"LANGUAGE": None, "domain": "messages", "runtimes": []}
@@ -50,7 +53,7 @@ def test_commands_that_screen_nothing_load_no_model_runtime(tmp_path, args):
     done = python("-X", "importtime", "-m", "privacyscreen", *args.format(tmp=tmp_path).split())
     assert done.returncode == 0, done.stderr[-2000:]
     imported = {line.rpartition("|")[2].strip().split(".")[0] for line in done.stderr.splitlines()}
-    assert "privacyscreen" in imported and not imported & RUNTIMES
+    assert "privacyscreen" in imported and not imported & RUNTIMES and not imported & CLUSTER
     if not args.startswith(("check", "consent form")):  # these read or write a file: Pillow, numpy
         assert not imported & PIXELS, imported & PIXELS  # a fast start (#17)
 
