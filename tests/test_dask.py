@@ -131,3 +131,14 @@ def test_a_scheduler_out_of_reach_is_a_clear_error(tmp_path, distributed):
                                          "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"])  # fmt: skip
     assert done.exit_code == 1 and isinstance(done.exception, SystemExit), done.output
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.output
+
+
+def test_a_worker_with_another_version_of_privacyscreen_is_refused(tmp_path, distributed, monkeypatch):
+    from privacyscreen import engines
+
+    monkeypatch.setattr(engines, "__version__", "0.0.1")  # this side only: the worker runs the checkout's
+    done = CliRunner().invoke(main, ["run", str(SAMPLES / "coffee.png"), "--out", str(tmp_path / "out"),
+                                     "--engine", "dask", "--jobs", "1"])  # fmt: skip
+    assert done.exit_code == 1 and isinstance(done.exception, SystemExit), done.output
+    assert "every Dask worker must run privacyscreen 0.0.1" in done.output
+    assert not (tmp_path / "out" / "coffee.png").exists()
