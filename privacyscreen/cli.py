@@ -22,7 +22,7 @@ import click
 
 from . import __version__, consent, models
 from . import compose as composition
-from .engines import Engine
+from .engines import Engine, dask_distributed
 from .findings import Kind, Shape, Style
 from .messages import LANGUAGES, UserError, language_of, os_problem, say, shown, speak
 from .policy import Policy, PolicyError, Verdict
@@ -255,6 +255,8 @@ def run(
         raise click.UsageError(say("usage-scheduler-engine", lang))
     if scheduler and consents:  # the workers elsewhere would not see this computer's register
         raise click.UsageError(say("usage-scheduler-consent", lang))
+    if engine == Engine.DASK:
+        dask_distributed()  # without Dask, a clear error before the output folder is made
     if keep and consents:
         open_register(register_path, lang).db.close()  # a clear error now rather than one per photo
     for item in inputs:

@@ -120,7 +120,7 @@ def test_the_engine_dask_without_dask_says_how_to_install_it(tmp_path, monkeypat
                                      "--engine", "dask", "--lang", lang])  # fmt: skip
     assert done.exit_code == 1 and isinstance(done.exception, SystemExit), done.output
     assert says in done.output and 'pip install "privacyscreen[cluster]"' in done.output
-    assert not (tmp_path / "out" / "coffee.png").exists()
+    assert not (tmp_path / "out").exists()  # said before anything is made
 
 
 def test_a_scheduler_out_of_reach_is_a_clear_error(tmp_path, distributed):
