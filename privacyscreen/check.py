@@ -3,8 +3,10 @@
 It never changes a file. It prints one `path: reason` line per problem of a photo that may not be
 published as it is and returns 0 when every photo is safe, 1 when any is not, 2 on usage errors.
 Metadata is a problem unless the user accepts it (--accept-metadata), having reviewed it. A photo
-that privacyscreen itself wrote and nobody changed since (its seal matches, see write.py) passes
-without detecting faces again on blurred pixels, and without loading a model.
+that privacyscreen itself wrote and nobody changed since (its seal matches, see write.py) is
+judged by the model-release status it is sealed with, without detecting faces again on blurred
+pixels and without loading a model: a safe copy passes, a copy held back for consent or made under
+consent forms does not.
 """
 
 from __future__ import annotations
@@ -22,6 +24,14 @@ from .messages import LANGUAGES, default_language, language_of, say, shown, spea
 from .policy import HIDES_FACE, Policy, PolicyError, Reason, Sound, Verdict
 from .screen import Screener, Settings
 
+# What a file privacyscreen wrote and nobody changed since may be, by the model-release status it is
+# sealed with (policy.RELEASE): known without screening it again, so no model loads.
+SEALED = {
+    policy.RELEASE[Verdict.NO_PEOPLE]: [],  # no people, or nobody recognisable left
+    policy.RELEASE[Verdict.NEEDS_CONSENT]: [Reason("check-sealed-needs-consent")],  # a copy held back
+    policy.RELEASE[Verdict.CONSENTED]: [Reason("check-sealed-consented")],  # only for the channel its forms allow
+}
+
 
 def problems(path: Path, screener: Callable[[], Screener], accept_metadata: bool = False) -> list[Reason]:
     """Why `path` may not be published as it is; [] when it may. `screener()` gives the Screener
@@ -31,8 +41,9 @@ def problems(path: Path, screener: Callable[[], Screener], accept_metadata: bool
         if video.is_clip(path):
             return clip_problems(path, screener, accept_metadata)
         data = photo.read(path)
-        if write.sealed_release(data) == "not-applicable":
-            return []
+        sealed = SEALED.get(write.sealed_release(data) or "")
+        if sealed is not None:
+            return sealed
         pic = photo.decode(data)
     except photo.PhotoError as e:
         return [Reason(f"error-{e.code}", detail=e.detail)]
@@ -46,8 +57,9 @@ def clip_problems(path: Path, screener: Callable[[], Screener], accept_metadata:
     """`problems` of a clip: none when privacyscreen wrote it and nobody changed it since; else what
     following it finds, its metadata, and its sound when the policy removes sound."""
     with path.open("rb") as f:
-        if mp4.sealed_release(f, path.stat().st_size) == "not-applicable":
-            return []
+        sealed = SEALED.get(mp4.sealed_release(f, path.stat().st_size) or "")
+    if sealed is not None:
+        return sealed
     clip = video.load(path)
     followed = screener().follow(clip)
     rules = screener().settings.policy

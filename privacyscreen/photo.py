@@ -108,22 +108,26 @@ def decode(data: bytes) -> Photo:
             metadata = inventory(im, data)
             quality, subsampling = jpeg_settings(im)
             icc = im.info.get("icc_profile")
-            upright = ImageOps.exif_transpose(im)
+            fmt, mode = im.format, im.mode
+            upright = ImageOps.exif_transpose(im)  # a copy, so the decoded original goes (50 MP: 150 MB each)
+            del im
+            upright_mode = upright.mode
             rgb = to_rgb(upright)
+            del upright
         except PhotoError:
             raise
         except Exception as e:  # noqa: BLE001
             raise PhotoError("corrupt", f"{type(e).__name__}: {e}") from e
-    if icc and not (icc[16:20] == b"RGB " and upright.mode in ("RGB", "RGBA", "P") and valid_icc(icc)):
+    if icc and not (icc[16:20] == b"RGB " and upright_mode in ("RGB", "RGBA", "P") and valid_icc(icc)):
         icc = None  # a CMYK, grey or malformed profile does not travel with our RGB pixels
     return Photo(
         pixels=np.asarray(rgb),
-        format=im.format,
+        format=fmt,
         sha256=hashlib.sha256(data).hexdigest(),
         icc_profile=icc or None,
         jpeg_quality=quality,
         jpeg_subsampling=subsampling,
-        palette=im.mode in ("1", "P", "PA") or im.format == "GIF",
+        palette=mode in ("1", "P", "PA") or fmt == "GIF",
         metadata=metadata,
     )
 
@@ -165,7 +169,7 @@ def to_rgb(im: Image.Image) -> Image.Image:
         return Image.alpha_composite(canvas, rgba).convert("RGB")
     if im.mode.startswith("I;16"):  # 16 bits per pixel, either byte order: keep the top 8
         im = im.convert("I").point(lambda v: v / 256).convert("L")
-    return im.convert("RGB")
+    return im if im.mode == "RGB" else im.convert("RGB")
 
 
 # libjpeg's standard luminance table (natural order), quality 50.

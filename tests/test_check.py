@@ -78,6 +78,23 @@ def test_checking_privacyscreens_own_outputs_loads_no_model(screened):
     assert "privacyscreen" in imported and not imported & {"onnxruntime", "mediapipe"}
 
 
+def test_a_copy_held_back_for_consent_fails_by_its_seal_without_a_model(tmp_path, portrait):
+    """Under strict a portrait's copy is held back (the body is recognisable): its seal says so,
+    so `check` names it without screening the blurred pixels again (#17)."""
+    out = tmp_path / "strict"
+    privacyscreen = str(Path(sys.executable).parent / "privacyscreen")
+    subprocess.run([privacyscreen, "run", str(portrait), "--out", str(out), "--jobs", "1"], check=True,
+                   capture_output=True)  # fmt: skip
+    (held,) = (out / "needs-consent").glob("*.png")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "privacyscreen", "check", "--lang", "en",
+                           str(held)], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout == f"{held}: privacyscreen held this copy back: someone on it is still recognisable and needs" \
+                          " a signed consent form\n"  # fmt: skip
+    imported = {line.rpartition("|")[2].strip().split(".")[0] for line in done.stderr.splitlines()}
+    assert not imported & {"onnxruntime", "mediapipe"}
+
+
 def test_an_output_edited_afterwards_is_screened_again(screened, portrait, tmp_path, capsys):
     """Someone pastes the original face back into the safe copy."""
     edited = tmp_path / "edited.png"
