@@ -16,20 +16,19 @@ Steps, each a program of its own that can also be run alone:
   bench/metrics.py      recall and false detections of both tools against bench/ground_truth.json;
                         beyond faces: text redacted per class, persons from behind, no-people verdicts
   bench/attack.py       a face-recognition attacker tries to re-identify every redacted face
-  speed                 seconds per 12-megapixel photo: privacyscreen (start-up included),
-                        deface, and the floor (Pillow decode + encode, nothing else)
+  bench/speed.py        speed and memory against each target of issue #17: grainy 12-megapixel
+                        photos (privacyscreen --jobs 1, --jobs 2, --engine dask; deface; the floor,
+                        Pillow decode + encode), small photos, start-up, check, a 50 MP photo
 Everything lands in bench/.cache/results/; the summary in bench/results.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -37,7 +36,7 @@ from datetime import date
 from pathlib import Path
 
 from independent import measure
-from PIL import Image
+from speed import section as speed_section
 
 BENCH = Path(__file__).resolve().parent
 SET = BENCH / ".cache" / "set"
@@ -94,55 +93,6 @@ def deface_set() -> Path:
         "--skip-timing",
     )
     return result
-
-
-def deface_speed() -> dict:
-    result = OUT / "deface-12mp.json"
-    sh(
-        sys.executable,
-        BENCH / "peer_deface.py",
-        "run",
-        "--images",
-        SPEED_SET,
-        "--root",
-        SPEED_SET,
-        "--out",
-        OUT / "deface-12mp",
-        "--json",
-        result,
-    )
-    data = json.loads(result.read_text())
-    per_photo = [img["seconds"] for img in data["images"].values() if img.get("seconds")]
-    return {
-        "seconds": statistics.mean(per_photo),
-        "batch": data.get("batch_seconds_per_image"),
-        "rss": data.get("peak_rss_mb"),
-    }
-
-
-def floor_speed(photos: list[Path]) -> float:
-    """Mean seconds to decode a photo fully and encode it again as JPEG, with Pillow alone."""
-    times = []
-    for path in photos:
-        start = time.perf_counter()
-        with Image.open(path) as im:
-            im.load()
-            im.convert("RGB").save(io.BytesIO(), "JPEG", quality=90)
-        times.append(time.perf_counter() - start)
-    return statistics.mean(times)
-
-
-def privacyscreen_speed(photos: list[Path], jobs: int) -> dict:
-    """Wall time per photo of the real command on the 12-megapixel photos, start-up included."""
-    out = OUT / f"privacyscreen-12mp-jobs{jobs}"
-    shutil.rmtree(out, ignore_errors=True)
-    wall, rss = timed(*privacyscreen_cmd(), "run", SPEED_SET, "--out", out, "--jobs", jobs)
-    report = json.loads((out / "privacyscreen-report.json").read_text())
-    stages: dict[str, list[float]] = {}
-    for img in report["images"]:
-        for stage, seconds in img["seconds"].items():
-            stages.setdefault(stage, []).append(seconds)
-    return {"seconds": wall / len(photos), "rss": rss, "stages": {s: statistics.mean(v) for s, v in stages.items()}}
 
 
 def machine() -> str:
@@ -213,7 +163,7 @@ def write_results(independent: str, quality: str, beyond: str, attack: str, spee
         f"## Faces found (the project's own set)\n\n{quality}\n\n"
         f"## Beyond faces\n\n{beyond}\n\n"
         f"## Re-identification attack on redacted faces\n\n{attack}\n\n"
-        f"## Speed on 12-megapixel photos (2 cores)\n\n{speed}\n"
+        f"## Speed and memory (2 cores; `bench/speed.py`)\n\n{speed}\n"
     )
     print(RESULTS.read_text())
 
@@ -270,30 +220,7 @@ def main() -> int:
         )
         attack = attack_summary(OUT / "attack.json")
 
-    photos = sorted(p for p in SPEED_SET.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    floor = floor_speed(photos)
-    ours, two = privacyscreen_speed(photos, 1), privacyscreen_speed(photos, 2)
-    rows = [
-        "| | seconds per photo | x floor | peak memory (one process) |",
-        "| --- | --- | --- | --- |",
-        f"| floor: Pillow decode + encode | {floor:.2f} | 1.0 | |",
-        f"| privacyscreen `--jobs 1`, start-up included | {ours['seconds']:.2f} | {ours['seconds'] / floor:.1f} "
-        f"| {ours['rss']:.0f} MB |",
-        f"| privacyscreen `--jobs 2`, start-up included | {two['seconds']:.2f} | {two['seconds'] / floor:.1f} "
-        f"| {two['rss']:.0f} MB |",
-    ]
-    if not args.skip_deface:
-        theirs = deface_speed()
-        rows.append(
-            f"| deface 1.5.0, one call per photo | {theirs['seconds']:.2f} | "
-            f"{theirs['seconds'] / floor:.1f} | {theirs['rss'] or 0:.0f} MB |"
-        )
-    stages = ", ".join(f"{s} {t:.2f} s" for s, t in ours["stages"].items())
-    speed = "\n".join(rows) + (
-        f"\n\n{len(photos)} photos (Lanczos upscales, which compress and decode faster than real phone photos,"
-        f" so the floor is low). privacyscreen `--jobs 1` per stage (mean): {stages}."
-        f" `--jobs 2` throughput: {ours['seconds'] / two['seconds']:.2f} x `--jobs 1`."
-    )
+    speed = speed_section(skip_deface=args.skip_deface)
     write_results(independent, quality, beyond, attack, speed)
     return 0
 
