@@ -21,6 +21,7 @@ from functools import partial
 from multiprocessing import util
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from . import compose, consent, detectors, engines, models, mp4, photo, policy, redact, tracks, video, write
@@ -114,6 +115,8 @@ class Screener:
         names = settings.detectors + tuple(
             n for n in compose.DETECTORS if settings.compose and n not in settings.detectors
         )
+        if settings.threads:
+            cv2.setNumThreads(settings.threads)  # OpenCV's own pool too: --jobs N workers use N cores, not N x N
         self.detectors = detectors.create(names, settings.threads, settings.policy)
         self.register = consent.Register(settings.register) if settings.consents and settings.register else None
 
