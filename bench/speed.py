@@ -31,8 +31,8 @@ from PIL import Image
 BENCH = Path(__file__).resolve().parent
 SET = BENCH / ".cache" / "set"
 OUT = BENCH / ".cache" / "results"
-SPEED_SET = SET / "12mp-grain"  # made from SET / "12mp" by `grainy`
-LARGE = SET / "50mp-grain" / "grass_50mp.jpg"
+SPEED_SET = BENCH / ".cache" / "speed" / "12mp-grain"  # made from SET / "12mp" by `grainy` (not in the set)
+LARGE = BENCH / ".cache" / "speed" / "50mp-grain" / "grass_50mp.jpg"
 SMALL_MAX = 1_000_000  # pixels of a "small" photo
 SAMPLES = 5  # runs of each start-up command (the median counts)
 
