@@ -347,8 +347,8 @@ class Screener:
                      for s in compose.CONTEXT if s in clear or s in near}  # fmt: skip
         for subject, candidates in proposals.items():
             for c in candidates:
-                if subject == "table" and any(compose.repeats(c.crop, m.crop) for m in made if m.crop):
-                    break  # the table would mostly be the hands crop again
+                if any(compose.repeats(c.crop, m.crop) for m in made if m.crop):
+                    continue  # mostly a crop already made (the table that is the hands crop): one post each
                 written = self.composition(pic, pixels, c, dest, result.source)
                 if written is None:
                     failed += 1
