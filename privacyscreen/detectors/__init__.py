@@ -65,6 +65,7 @@ REGISTRY = {  # name (also of its module): class
     "ssdlite": "SSDLite",
     "hands": "Hands",
     "text": "Text",
+    "objects": "Objects",
 }
 DEFAULT = ("centerface", "blazeface", "pose", "ssdlite", "text", "hands")
 

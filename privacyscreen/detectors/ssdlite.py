@@ -47,6 +47,14 @@ def anchors() -> np.ndarray:
     return np.array(out, np.float32)
 
 
+def decoded(codes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """Box encodings (ty, tx, th, tw; the box coder's scales 10, 10, 5, 5) against their anchors, as
+    boxes (x, y, width, height) in shares of the input."""
+    cy, cx = codes[:, 0] / 10 * anchors[:, 2] + anchors[:, 0], codes[:, 1] / 10 * anchors[:, 3] + anchors[:, 1]
+    h, w = np.exp(codes[:, 2] / 5) * anchors[:, 2], np.exp(codes[:, 3] / 5) * anchors[:, 3]
+    return np.stack([cx - w / 2, cy - h / 2, w, h], 1)
+
+
 class SSDLite(Detector):
     name = "ssdlite"
 
@@ -76,10 +84,7 @@ class SSDLite(Detector):
         codes, logits = self.session.run(None, {"image": blob[None].astype(np.float32)})
         scores = 1 / (1 + np.exp(-logits[0, :, 1]))
         keep = scores >= SURE
-        a, t = self.anchors[keep], codes[0, keep]
-        cy, cx = t[:, 0] / 10 * a[:, 2] + a[:, 0], t[:, 1] / 10 * a[:, 3] + a[:, 1]  # box coder scales 10, 10, 5, 5
-        bh, bw = np.exp(t[:, 2] / 5) * a[:, 2], np.exp(t[:, 3] / 5) * a[:, 3]
         return [
-            Finding(Kind.FIGURE, to_box((x - bx / 2) * w, (y - by / 2) * h, bx * w, by * h), float(s), self.name)
-            for x, y, bx, by, s in zip(cx, cy, bw, bh, scores[keep])
+            Finding(Kind.FIGURE, to_box(x * w, y * h, bx * w, by * h), float(s), self.name)
+            for (x, y, bx, by), s in zip(decoded(codes[0, keep], self.anchors[keep]), scores[keep])
         ]  # fmt: skip
