@@ -1,4 +1,4 @@
-"""Compositions: crops of a photo with people that show the activity and nobody's identity.
+"""Compositions: crops of a photo that show the activity (hands at work, feet, a laid table) and nobody's identity.
 
 Three subjects, each found from the findings the detectors already produce:
 
@@ -16,8 +16,9 @@ Three subjects, each found from the findings the detectors already produce:
 A crop never touches a face or a head among the findings it is given (the screener leaves out
 only doubtful faces in which a closer look sees no face, redacted like the rest) or a redacted
 text, keeping a margin around each, holds at most half of anyone's body (clothing and posture
-identify too), and has one of the aspect ratios people post. Candidates are ranked by how much of
-their subject they hold; crops smaller than `min_side` on their short side are dropped.
+identify too), and has one of the aspect ratios people post. Candidates are ranked first by the
+postable rules (`Rule`) they break, then by how much of their subject they hold; crops smaller
+than `min_side` on their short side are dropped.
 Every crop is screened again as a photo of its own before it is written (see screen.py), at the
 platform's size for its aspect ratio when it is larger (`posting_size`).
 """
