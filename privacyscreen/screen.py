@@ -132,14 +132,18 @@ class Screener:
         if self.register:
             self.register.db.close()
 
-    def find(self, pixels, clock: Clock | None = None, crop: bool = False) -> list[Finding]:
+    def find(self, pixels, clock: Clock | None = None, crop: bool = False, frame: bool = False) -> list[Finding]:
         """Everything every detector finds in upright RGB pixels (a composition's `crop` of a photo
-        screened whole), merged; in a photo where nothing else is human, a doubtful face only when
-        the detector that found it confirms it on a closer look."""
+        screened whole, or a clip's `frame`, which gets no compositions), merged; in a photo where
+        nothing else is human, a doubtful face only when the detector that found it confirms it on a
+        closer look."""
         clock = clock or Clock({})
+        composing = self.settings.compose and not frame
         found: list[Finding] = []
         for d in self.detectors:
-            if d.only_to_find_people and not self.settings.compose:
+            if d.name not in self.settings.detectors and not composing:
+                continue  # there for compositions only (the things on a table)
+            if d.only_to_find_people and not composing:
                 if someone(found):
                     continue
             with clock(d.name):
@@ -205,7 +209,7 @@ class Screener:
         seen, verdicts = [], {Verdict.NO_PEOPLE}
         for n, pixels in self.counted(video.frames(clip), clip):
             if n % every == 0:
-                found = self.find(pixels, clock)
+                found = self.find(pixels, clock, frame=True)
             else:
                 with clock("quick look"):
                     found = merge([f for d in self.detectors for f in d.detect_frame(pixels)])
