@@ -49,6 +49,17 @@ def no_people() -> Path:
     return SAMPLES / "coffee.png"
 
 
+MEDIA = ROOT.parent / "shared" / "media" / "photos"  # the leadership's licence-clean photos: read, never copied
+
+
+def media(name: str) -> Path:
+    """A photo of ../shared/media/photos/; the test is skipped on a machine without it."""
+    path = MEDIA / name
+    if not path.exists():
+        pytest.skip(f"{path} is not on this machine")
+    return path
+
+
 def pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,16 +16,7 @@ from privacyscreen.detectors import DEFAULT, REGISTRY, create
 from privacyscreen.findings import Action, Finding, Kind, ObjectLabel, contains_center, overlap
 from privacyscreen.policy import PEOPLE, Verdict, decide
 
-from .conftest import ROOT, pixels
-
-MEDIA = ROOT.parent / "shared" / "media" / "photos"  # licence-clean photos the project may read, not copy
-
-
-def media(name: str) -> Path:
-    path = MEDIA / name
-    if not path.exists():
-        pytest.skip(f"{path} is not on this machine")
-    return path
+from .conftest import media, pixels
 
 
 @pytest.fixture(scope="module")

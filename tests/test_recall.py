@@ -15,17 +15,8 @@ from privacyscreen.findings import contains_center, iou, overlap
 from privacyscreen.policy import Policy, Verdict
 from privacyscreen.screen import Screener, Settings
 
-from .conftest import ROOT, pixels
+from .conftest import media, pixels
 from .test_detect import ASTRONAUT_FACE
-
-MEDIA = ROOT.parent / "shared" / "media" / "photos"  # licence-clean photos the project may read, not copy
-
-
-def media(name: str) -> Path:
-    path = MEDIA / name
-    if not path.exists():
-        pytest.skip(f"{path} is not on this machine")
-    return path
 
 
 def covered(face: tuple[int, int, int, int], findings) -> float:
