@@ -16,9 +16,8 @@ Three subjects, each found from the findings the detectors already produce:
 A crop never touches a face or a head among the findings it is given (the screener leaves out
 only doubtful faces in which a closer look sees no face, redacted like the rest) or a redacted
 text, keeping a margin around each, holds at most half of anyone's body (clothing and posture
-identify too), and has one of the aspect ratios people post. Candidates are ranked first by the
-postable rules (`Rule`) they break, then by how much of their subject they hold; crops smaller
-than `min_side` on their short side are dropped.
+identify too), and has one of the aspect ratios people post. Candidates are ranked by how much of
+their subject they hold; crops smaller than `min_side` on their short side are dropped.
 Every crop is screened again as a photo of its own before it is written (see screen.py), at the
 platform's size for its aspect ratio when it is larger (`posting_size`).
 """
@@ -26,7 +25,6 @@ platform's size for its aspect ratio when it is larger (`posting_size`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from .findings import Action, Box, Finding, Kind, ObjectLabel, contains_center, overlap, union_box
 
@@ -39,9 +37,6 @@ DETECTORS = ("pose", "hands", "objects")  # compositions need these detectors, w
 TRIES = 3  # distinct crops tried per subject
 BODY_SHARE = 0.5  # a crop holds at most this share of anyone's body: hands and feet, not a headless portrait
 AVOID = {Kind.FACE, Kind.HEAD, Kind.DRAWN}  # kinds a crop may never touch, whatever the policy did with them
-WHOLE_MARGIN = 0.1  # a hand, feet or text is whole in a crop with this share of its size around it
-PLACED = 1 / 6  # a subject is placed when its centre lies within this share of the crop's side of ...
-SPOTS = [(0.5, 0.5)] + [(a, b) for a in (1 / 3, 2 / 3) for b in (1 / 3, 2 / 3)]  # ... the centre or a thirds point
 
 
 @dataclass(frozen=True)
@@ -64,37 +59,12 @@ def propose(
         candidates = [c for aspect in aspects for c in _search(subject, aspect, parts, avoid, width, height, min_side)
                       if _little_body(c.crop, findings)]  # fmt: skip
         ranked: list[Composition] = []
-        # fewest postable rules broken first, then the most of the subject; stable: ties keep the preferred framing
-        for c in sorted(candidates, key=lambda c: (len(broken(c, parts, findings)), -round(c.held, 2))):
+        for c in sorted(candidates, key=lambda c: -round(c.held, 2)):  # stable: ties keep the preferred framing
             if len(ranked) < TRIES and not any(repeats(c.crop, r.crop) for r in ranked):
                 ranked.append(c)
         if ranked:
             found[subject] = ranked
     return found
-
-
-class Rule(StrEnum):
-    """What makes a crop worth posting, beyond being safe; `broken` says which a crop breaks."""
-
-    WHOLE = "whole"  # no hand (fingertips included), feet or line of text is cut by the frame
-    PLACED = "placed"  # the subject's centre is on the crop's centre or on a thirds point
-
-
-def broken(c: Composition, parts: list[Box], findings: list[Finding]) -> list[Rule]:
-    """The postable rules crop `c` of a subject made of `parts` breaks, among the `findings` of its photo."""
-    x, y, w, h = c.crop
-    rules = []
-    whole = [_grown(f.box, WHOLE_MARGIN, 2) for f in findings if f.kind in (Kind.HAND, Kind.FEET, Kind.TEXT)]
-    if any(0 < overlap(c.crop, b) < _area(b) for b in whole):
-        rules.append(Rule.WHOLE)
-    held = [p for p in parts if overlap(c.crop, p)]
-    if held:
-        x0, y0 = min(p[0] for p in held), min(p[1] for p in held)
-        x1, y1 = max(p[0] + p[2] for p in held), max(p[1] + p[3] for p in held)
-        cx, cy = ((x0 + x1) / 2 - x) / w, ((y0 + y1) / 2 - y) / h
-        if not any(abs(cx - a) <= PLACED and abs(cy - b) <= PLACED for a, b in SPOTS):
-            rules.append(Rule.PLACED)
-    return rules
 
 
 def clear(crop: Box, findings: list[Finding]) -> bool:
@@ -253,8 +223,7 @@ def _area(box: Box) -> int:
     return box[2] * box[3]
 
 
-def _grown(box: Box, share: float = MARGIN, least: int = 12) -> Box:
-    """`box` with `share` of its size (and at least `least` px) added on every side."""
+def _grown(box: Box) -> Box:
     x, y, w, h = box
-    mx, my = max(least, w * share), max(least, h * share)
+    mx, my = max(12, w * MARGIN), max(12, h * MARGIN)
     return (round(x - mx), round(y - my), round(w + 2 * mx), round(h + 2 * my))

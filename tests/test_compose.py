@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privacyscreen import compose
 from privacyscreen.findings import Action, Finding, Kind, overlap
 from privacyscreen.policy import Policy
-
-from .conftest import ROOT
 
 
 def finding(kind: str, box, label: str = "", action: str = "pending") -> Finding:
@@ -93,50 +90,8 @@ def test_a_table_that_is_mostly_the_hands_crop_repeats_it():
     assert not compose.repeats(found["hands"][0].crop, (0, 0, 500, 500))
 
 
-# On real photos, screened again by the real models. Most of these place a hand finding by hand; the
-# group meeting in samples/photos/workplace/ (CC BY, samples/LICENSES.md) has real hands, faces and badges.
-MEETING = ROOT / "samples" / "photos" / "workplace" / "faces_name_badges_group_meeting.jpg"
-
-
-@pytest.fixture(scope="module")
-def meeting() -> tuple[list[Finding], int, int]:
-    """What the real models find in the group meeting when compositions are asked (the hands detector
-    looks even though people were found), decided, and its size."""
-    from privacyscreen import photo, policy
-    from privacyscreen.screen import Screener, Settings
-
-    pic = photo.load(MEETING)
-    with Screener(Settings(compose=True)) as screener:
-        decision = policy.decide(screener.find(pic.pixels), (), pic.height, screener.settings.policy)
-    return decision.findings, pic.width, pic.height
-
-
-def _cut(crop, findings, kinds) -> list[Finding]:
-    """The findings of `kinds` the crop's frame cuts: part of them (with a tenth around) inside, part out."""
-    grown = [(f, compose._grown(f.box, compose.WHOLE_MARGIN, 2)) for f in findings if f.kind in kinds]
-    return [f for f, b in grown if 0 < overlap(crop, b) < b[2] * b[3]]
-
-
-def test_a_crop_that_would_cut_fingertips_is_not_chosen(meeting, monkeypatch):
-    """Ranked by the share of hands held alone, the best hands crop of the meeting cuts two hands at
-    the frame (their fingertips); ranked by the postable rules first, the one chosen cuts none."""
-    findings, w, h = meeting
-    chosen = compose.propose(findings, w, h)["hands"][0]
-    assert not _cut(chosen.crop, findings, {Kind.HAND, Kind.FEET}) and compose.broken(
-        chosen, compose.subjects(findings)["hands"], findings) == []  # fmt: skip
-    monkeypatch.setattr(compose, "broken", lambda c, parts, found: [])
-    by_share = compose.propose(findings, w, h)["hands"][0]
-    assert len(_cut(by_share.crop, findings, {Kind.HAND})) >= 1
-
-
-def test_a_text_fragment_at_the_border_moves_the_crop(meeting):
-    """A printed word on a sleeve (text kept: nobody's name) that the chosen crop's top edge would cut
-    in half: the crop chosen then holds it whole or not at all."""
-    findings, w, h = meeting
-    x, y, cw, ch = compose.propose(findings, w, h)["hands"][0].crop
-    word = Finding(Kind.TEXT, (x + cw // 3, y - 20, 120, 40), 0.9, "text", Action.KEPT, "general")
-    moved = compose.propose(findings + [word], w, h)["hands"][0]
-    assert moved.crop != (x, y, cw, ch) and not _cut(moved.crop, [word], {Kind.TEXT})
+# On real photos, screened again by the real models. These place a hand finding by hand; tests/test_body.py
+# finds real hands on the benchmark photos.
 
 
 def compose_on(screener, path, findings, tmp_path):
