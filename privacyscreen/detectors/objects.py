@@ -36,11 +36,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..findings import Finding, Kind, ObjectLabel, clipped, contains_center, shifted, to_box
+from ..findings import Finding, Kind, ObjectLabel, contains_center, to_box
 from . import Detector
 from ._native import onnx_session
-from ._pixels import tiled
-from .ssdlite import SIDE, TILE, TILE_OVERLAP, anchors, decoded
+from .ssdlite import anchors, forward, views
 
 COCO = {  # COCO id (TF's mscoco_label_map): what it is here
     44: ObjectLabel.BOTTLE, 46: ObjectLabel.GLASS, 47: ObjectLabel.CUP, 48: ObjectLabel.CUTLERY,
@@ -76,14 +75,10 @@ class Objects(Detector):
         return []  # a crop is screened again for what could identify someone: no object can
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
-        h, w = pixels.shape[:2]
-        found = self._things(pixels)
-        side = round(TILE * min(h, w))  # tiles are enlarged at most twice, as ssdlite's
-        if 2 * side >= SIDE:
-            found += tiled(pixels, side, round(TILE_OVERLAP * min(h, w)), self._things, shifted)
+        found = views(pixels, self._things)
         kept: list[Finding] = []
         for label in ObjectLabel:
-            same = [f for f in clipped(found, w, h) if f.label == label]
+            same = [f for f in found if f.label == label]
             if same:
                 kept += [same[i] for i in cv2.dnn.NMSBoxes([f.box for f in same], [f.score for f in same], 0.0, SAME)]
         tables = [f.box for f in kept if f.label == ObjectLabel.TABLE]
@@ -93,17 +88,10 @@ class Objects(Detector):
     def _things(self, pixels: np.ndarray) -> list[Finding]:
         """The things in `pixels` (the whole photo or a tile of it) that might be there: each label's
         from ON_TABLE, the table from where it is sure; in the pixels' own coordinates."""
-        h, w = pixels.shape[:2]
-        blob = cv2.resize(pixels, (SIDE, SIDE), interpolation=cv2.INTER_AREA if min(h, w) > SIDE else cv2.INTER_LINEAR)
-        codes, logits = self.session.run(None, {"image": blob[None].astype(np.float32)})
-        scores = 1 / (1 + np.exp(-logits[0]))
-        boxes = decoded(codes[0], self.anchors)
+        boxes, scores = forward(self.session, self.anchors, pixels)
         found = []
         for label, columns in self.columns.items():
             best = scores[:, columns].max(axis=1)  # one score per anchor for the label: its likeliest class
             keep = np.flatnonzero(best >= (sure(label) if label == ObjectLabel.TABLE else ON_TABLE))
-            found += [
-                Finding(Kind.OBJECT, to_box(x * w, y * h, bx * w, by * h), float(best[i]), self.name, label=label)
-                for i, (x, y, bx, by) in zip(keep, boxes[keep])
-            ]
+            found += [Finding(Kind.OBJECT, to_box(*boxes[i]), float(best[i]), self.name, label=label) for i in keep]
         return found

@@ -15,12 +15,14 @@ and the people it adds (seen from behind, legs only, behind a taxi) 0.82 to 0.96
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
 from ..findings import Finding, Kind, clipped, shifted, to_box
 from . import Detector
-from ._native import onnx_session
+from ._native import Session, onnx_session
 from ._pixels import tiled
 
 SIDE = 300  # the model's input, square
@@ -55,6 +57,26 @@ def decoded(codes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     return np.stack([cx - w / 2, cy - h / 2, w, h], 1)
 
 
+def views(pixels: np.ndarray, look: Callable[[np.ndarray], list[Finding]]) -> list[Finding]:
+    """What `look` finds in the whole photo and in its overlapping tiles (tiles are enlarged at most
+    twice: a thin strip would need thousands), clipped to the photo."""
+    h, w = pixels.shape[:2]
+    found = look(pixels)
+    side = round(TILE * min(h, w))
+    if 2 * side >= SIDE:
+        found += tiled(pixels, side, round(TILE_OVERLAP * min(h, w)), look, shifted)
+    return clipped(found, w, h)
+
+
+def forward(session: Session, anchors: np.ndarray, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over `pixels` (a photo or a tile) squeezed to SIDE x SIDE: every anchor's box (x, y,
+    width, height, in the pixels' own coordinates) and its probability per class (one sigmoid each)."""
+    h, w = pixels.shape[:2]
+    blob = cv2.resize(pixels, (SIDE, SIDE), interpolation=cv2.INTER_AREA if min(h, w) > SIDE else cv2.INTER_LINEAR)
+    codes, logits = session.run(None, {"image": blob[None].astype(np.float32)})
+    return decoded(codes[0], anchors) * np.array([w, h, w, h], np.float32), 1 / (1 + np.exp(-logits[0]))
+
+
 class SSDLite(Detector):
     name = "ssdlite"
 
@@ -66,12 +88,7 @@ class SSDLite(Detector):
         self.session.release()
 
     def detect(self, pixels: np.ndarray) -> list[Finding]:
-        h, w = pixels.shape[:2]
-        found = self._figures(pixels)
-        side = round(TILE * min(h, w))  # tiles are enlarged at most twice: a thin strip would need thousands
-        if 2 * side >= SIDE:
-            found += tiled(pixels, side, round(TILE_OVERLAP * min(h, w)), self._figures, shifted)
-        found = clipped(found, w, h)
+        found = views(pixels, self._figures)
         if not found:
             return []
         best = cv2.dnn.NMSBoxes([f.box for f in found], [f.score for f in found], 0.0, SAME)
@@ -79,12 +96,6 @@ class SSDLite(Detector):
 
     def _figures(self, pixels: np.ndarray) -> list[Finding]:
         """The figures in `pixels` (the whole photo or a tile of it), in its own pixels."""
-        h, w = pixels.shape[:2]
-        blob = cv2.resize(pixels, (SIDE, SIDE), interpolation=cv2.INTER_AREA if min(h, w) > SIDE else cv2.INTER_LINEAR)
-        codes, logits = self.session.run(None, {"image": blob[None].astype(np.float32)})
-        scores = 1 / (1 + np.exp(-logits[0, :, 1]))
-        keep = scores >= SURE
-        return [
-            Finding(Kind.FIGURE, to_box(x * w, y * h, bx * w, by * h), float(s), self.name)
-            for (x, y, bx, by), s in zip(decoded(codes[0, keep], self.anchors[keep]), scores[keep])
-        ]  # fmt: skip
+        boxes, scores = forward(self.session, self.anchors, pixels)
+        keep = np.flatnonzero(scores[:, 1] >= SURE)
+        return [Finding(Kind.FIGURE, to_box(*boxes[i]), float(scores[i, 1]), self.name) for i in keep]
