@@ -31,11 +31,11 @@ import platform
 import shutil
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 from independent import measure
+from speed import privacyscreen_cmd, timed
 from speed import section as speed_section
 
 BENCH = Path(__file__).resolve().parent
@@ -49,22 +49,6 @@ RESULTS = BENCH / "results.md"
 def sh(*args: object) -> None:
     print("+", " ".join(map(str, args)), flush=True)
     subprocess.run([str(a) for a in args], check=True)
-
-
-def timed(*args: object) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak resident memory in MB) of that process tree's largest member."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([str(a) for a in args], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise subprocess.CalledProcessError(status, args)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
-
-
-def privacyscreen_cmd() -> list[object]:
-    """The privacyscreen of this checkout (a worktree, say), not whichever one is installed."""
-    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(BENCH.parent)!r}); "
-            "from privacyscreen.cli import main; sys.exit(main())"]  # fmt: skip
 
 
 def screen_set() -> Path:
